@@ -1,0 +1,122 @@
+"""The audit trail and the tax-platform exchange log: both append-only (a trigger refuses
+UPDATE and DELETE; see the migration), both kept at least 5 years."""
+
+from django.conf import settings
+from django.db import models
+
+from stores.models import Company, Store
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from stores.roles import HQ_ROLES
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(company__memberships__user=user, company__memberships__role__in=HQ_ROLES).distinct()
+
+
+class AuditEvent(models.Model):
+    """One state change: who, when, what object, before and after; hash-chained per company."""
+
+    class ActorType(models.TextChoices):
+        USER = "user", "用户"
+        API_KEY = "api_key", "API 密钥"
+        JOB = "job", "后台任务"
+        SYSTEM = "system", "系统"
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+    actor_type = models.CharField(max_length=10, choices=ActorType.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    # Hash chain per company (company NULL forms its own chain): sha256 over prev_hash and the
+    # canonical JSON of this row's content. verify_audit_chain recomputes it.
+    seq = models.BigIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["company", "seq"])]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "seq"], name="audit_seq_unique", nulls_distinct=False)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of each company's chain; its row lock serialises appends."""
+
+    company = models.OneToOneField(Company, on_delete=models.PROTECT, null=True, related_name="+")
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    archived_through_seq = models.BigIntegerField(default=0)
+    archived_last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class ExchangeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from stores.roles import HQ_ROLES, Role
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        hq = models.Q(company__memberships__user=user, company__memberships__role__in=HQ_ROLES)
+        manager = models.Q(store__memberships__user=user, store__memberships__role=Role.STORE_MANAGER)
+        return self.filter(hq | manager).distinct()
+
+
+class Exchange(models.Model):
+    """One call to the tax platform: the decrypted business payloads, never keys or signatures."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "成功"
+        BUSINESS_ERROR = "business_error", "业务拒绝"
+        RETRYABLE = "retryable", "可重试"
+        UNKNOWN = "unknown", "结果未知"
+        PERMANENT = "permanent", "永久错误"
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+    provider = models.CharField(max_length=20, default="leqi")
+    service = models.CharField(max_length=20, db_index=True)
+    unit_id = models.CharField(max_length=40, blank=True)
+    trace_id = models.CharField(max_length=40, blank=True)
+    request = models.JSONField(null=True)
+    response = models.JSONField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    return_code = models.CharField(max_length=20, blank=True)
+    return_message = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    duration_ms = models.PositiveIntegerField(default=0)
+    # Invoice numbers / form numbers / upload serials the call concerned, to find it later.
+    refs = models.JSONField(default=list, blank=True)
+
+    objects = ExchangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "平台交互日志"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.service} {self.outcome}"

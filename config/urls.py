@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from stores import auth_views
+from stores.views import home
+
+admin.site.site_header = "开票 Kaipiao 管理后台"
+admin.site.site_title = "开票 Kaipiao"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", auth_views.login_view, name="login"),
+    path("accounts/logout/", auth_views.logout_view, name="logout"),
+    path("accounts/password/", auth_views.password_change_view, name="password_change"),
+    path("admin/rq/", include("django_rq.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("stores.urls")),
+    path("", include("invoicing.urls")),
+    path("", include("audit.urls")),
+]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))

@@ -1,0 +1,26 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from stores.access import access_for
+from stores.models import Store
+
+
+@login_required
+def home(request):
+    access = access_for(request)
+    stores = Store.objects.for_user(request.user).select_related("company")
+    return render(request, "stores/home.html", {"stores": stores[:50], "is_hq": access.is_hq})
+
+
+@login_required
+def store_list(request):
+    stores = Store.objects.for_user(request.user).select_related("company").order_by("company_id", "code")
+    page = Paginator(stores, 50).get_page(request.GET.get("page"))
+    return render(request, "stores/store_list.html", {"page": page})
+
+
+@login_required
+def store_detail(request, store_id: int):
+    store = get_object_or_404(Store.objects.for_user(request.user).select_related("company"), pk=store_id)
+    return render(request, "stores/store_detail.html", {"store": store})
