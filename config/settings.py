@@ -105,6 +105,9 @@ try:
     }
 except ValueError as exc:  # pragma: no cover - dj_database_url's own wording
     raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
+# Lets parallel test runs (several developers' helpers on one machine) use their own test DB.
+if env_str("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, jobs ------------------------------------------------------------------------

@@ -1,34 +1,6 @@
-"""Test session set-up: real PostgreSQL and Redis.
-
-DATABASE_URL / REDIS_URL are used when set (CI has both running); otherwise the embedded
-servers under ./var are started, exactly as the run command does.
-"""
-
-import os
-from pathlib import Path
+"""Shared fixtures. The environment (real PostgreSQL and Redis) is set up in tests/environment.py."""
 
 import pytest
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Tests run with a fixed, test-only secret so that no generated key is needed.
-os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 40)
-os.environ.setdefault("SANDBOX_ADMIN_TOKEN", "test-sandbox-token-0123456789")
-os.environ.setdefault("CREDENTIALS_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
-os.environ.setdefault("STATIC_MANIFEST", "false")
-os.environ.setdefault("CACHE_KEY_PREFIX", f"kaipiao-test-{os.getpid()}")
-
-from config import embedded  # noqa: E402
-
-_VAR = Path(os.environ.get("KAIPIAO_VAR_DIR", Path(__file__).parent.parent / "var"))
-embedded.ensure_from_settings_env(_VAR)
-# A Redis database of the tests' own (15), so that flushing it never touches a running demo.
-if os.environ.get("REDIS_URL"):
-    from urllib.parse import urlparse
-
-    _u = urlparse(os.environ["REDIS_URL"])
-    os.environ["REDIS_URL"] = _u._replace(path="/15", query="").geturl()
-else:
-    os.environ["REDIS_URL"] = f"unix://{(_VAR / 'redis' / 'redis.sock').resolve()}?db=15"
 
 
 @pytest.fixture(autouse=True)
