@@ -70,6 +70,9 @@ class AuditChainHead(models.Model):
     archived_through_seq = models.BigIntegerField(default=0)
     archived_last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"chain {self.company_id}: {self.seq}"
+
 
 class ExchangeQuerySet(models.QuerySet):
     def for_user(self, user):

@@ -7,8 +7,6 @@ servers under ./var are started, exactly as the run command does.
 import os
 from pathlib import Path
 
-
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Tests run with a fixed, test-only secret so that no generated key is needed.
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 40)
