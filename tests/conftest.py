@@ -1,12 +1,45 @@
 """Shared fixtures. The environment (real PostgreSQL and Redis) is set up in tests/environment.py."""
 
+from types import SimpleNamespace
+
 import pytest
+
+from stores.roles import Role
 
 
 @pytest.fixture(autouse=True)
-def _clean_redis(request):
-    """Each test starts with an empty cache and empty queues in a Redis db of its own."""
+def _fast_password_hasher(settings):
+    # PBKDF2's deliberate slowness is for production; here it would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis():
+    """Each test starts with an empty Redis database of the tests' own (see environment.py)."""
     import django_rq
 
     django_rq.get_connection("default").flushdb()
     yield
+
+
+@pytest.fixture
+def tenants(db):
+    """Two companies; company A has stores A1 and A2, company B has store B1; a user per role.
+
+    Mirrors healthchecks' base test case: every view test has someone who must get a 404.
+    """
+    from tests.factories import CompanyFactory, StoreFactory, user_with_role
+
+    a, b = CompanyFactory(name="甲公司"), CompanyFactory(name="乙公司")
+    a1, a2 = StoreFactory(company=a, code="A1", name="甲一店"), StoreFactory(company=a, code="A2", name="甲二店")
+    b1 = StoreFactory(company=b, code="B1", name="乙一店")
+    return SimpleNamespace(
+        a=a, b=b, a1=a1, a2=a2, b1=b1,
+        hq_admin=user_with_role(Role.HQ_ADMIN, company=a, username="a_admin"),
+        hq_finance=user_with_role(Role.HQ_FINANCE, company=a, username="a_finance"),
+        manager_a1=user_with_role(Role.STORE_MANAGER, store=a1, username="a1_manager"),
+        clerk_a1=user_with_role(Role.STORE_CLERK, store=a1, username="a1_clerk"),
+        clerk_a2=user_with_role(Role.STORE_CLERK, store=a2, username="a2_clerk"),
+        hq_admin_b=user_with_role(Role.HQ_ADMIN, company=b, username="b_admin"),
+        clerk_b1=user_with_role(Role.STORE_CLERK, store=b1, username="b1_clerk"),
+    )

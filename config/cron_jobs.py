@@ -1,0 +1,6 @@
+"""The periodic jobs: (dotted function path, queue, interval in seconds).
+
+Kept as data so tests can check that every path imports and every job is idempotent.
+"""
+
+PERIODIC_JOBS: list[tuple[str, str, int]] = []

@@ -1,0 +1,75 @@
+"""Demo data: one company, three stores, one user per role. Idempotent (safe to run every start)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from audit.services import Actor
+from invoicing.rules.taxid import make_uscc
+from stores import services
+from stores.models import Company, Membership, Store
+from stores.roles import Role
+
+DEMO_TAX_ID = make_uscc("91310115MA1K4DEMX")
+DEMO_STORES = [
+    ("SH001", "上海南京东路店", "上海市黄浦区南京东路100号", 100),
+    ("SH002", "上海徐家汇店", "上海市徐汇区虹桥路1号", 50),
+    ("HZ001", "杭州西湖店", "杭州市上城区湖滨路8号", 0),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    where: str
+
+
+DEMO_USERS = [
+    ("hq_admin", "总部 管理员", Role.HQ_ADMIN, None),
+    ("hq_finance", "总部 财务", Role.HQ_FINANCE, None),
+    ("manager_sh001", "南京东路 店长", Role.STORE_MANAGER, "SH001"),
+    ("clerk_sh001", "南京东路 开票员", Role.STORE_CLERK, "SH001"),
+    ("clerk_sh002", "徐家汇 开票员", Role.STORE_CLERK, "SH002"),
+]
+
+
+def demo_password() -> str:
+    # A demo password, not a secret: it only ever guards the local demo data.
+    return os.environ.get("DEMO_PASSWORD", "kaipiao-demo")
+
+
+@transaction.atomic
+def seed_demo() -> tuple[Company, list[DemoLogin]]:
+    actor = Actor.system()
+    company, created = Company.objects.get_or_create(
+        tax_id=DEMO_TAX_ID,
+        defaults=dict(name="上海开票示范连锁有限公司", address="上海市浦东新区张江路88号", phone="021-50000000",
+                      bank_name="中国工商银行上海张江支行", bank_account="1001234509000012345",
+                      drawer_name="王会计"),
+    )
+    stores = {}
+    for code, name, address, rollout in DEMO_STORES:
+        store = Store.objects.filter(company=company, code=code).first()
+        if store is None:
+            store = services.store_create(company=company, actor=actor, code=code, name=name, address=address,
+                                          rollout_percent=rollout, manager_email=f"{code.lower()}@example.com")
+        stores[code] = store
+    User = get_user_model()
+    logins = []
+    for username, full_name, role, store_code in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            first, last = full_name.split(" ")
+            user = User.objects.create_user(username=username, password=demo_password(), first_name=last,
+                                            last_name=first, email=f"{username}@example.com",
+                                            is_staff=(role == Role.HQ_ADMIN))
+        store = stores[store_code] if store_code else None
+        if not Membership.objects.filter(user=user, company=company, store=store, role=role).exists():
+            services.membership_grant(actor=actor, user=user, company=company, role=role, store=store)
+        logins.append(DemoLogin(username, Role(role).label, store.name if store else company.name))
+    return company, logins

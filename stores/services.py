@@ -1,0 +1,111 @@
+"""Writes for companies, stores and memberships; each writes its audit event in the same transaction."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.services import Actor, audit_record
+from stores.credentials import encrypt_secret, secret_hint
+from stores.models import Company, Membership, Store
+from stores.roles import HQ_ROLES, STORE_ROLES
+
+_HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+
+
+def _store_snapshot(store: Store) -> dict:
+    return {"code": store.code, "name": store.name, "address": store.address, "is_active": store.is_active,
+            "rollout_percent": store.rollout_percent, "manager_email": store.manager_email}
+
+
+@transaction.atomic
+def company_set_platform_credentials(*, company: Company, actor: Actor, unit_id: str, user_unit_id: str,
+                                     secret: str, sign_type: str = "HMAC", sm2_private_key: str = "") -> Company:
+    """Store the tax-platform unit ids and key; the key is encrypted and only its hint is kept."""
+    errors = {}
+    if not unit_id.strip():
+        errors["unit_id"] = "请填写接入单位平台编号"
+    if not _HEX32.match(secret or ""):
+        errors["secret"] = "平台密钥应为32位十六进制字符"  # noqa: S105 - a message, not a password
+    if sign_type not in ("HMAC", "SM2"):
+        errors["sign_type"] = "签名方式只能是 HMAC 或 SM2"
+    if sign_type == "SM2" and not re.fullmatch(r"[0-9a-fA-F]{64}", sm2_private_key or ""):
+        errors["sm2_private_key"] = "SM2 私钥应为64位十六进制字符"
+    if errors:
+        raise ValidationError(errors)
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    before = {"unit_id": company.platform_unit_id, "user_unit_id": company.platform_user_unit_id,
+              "sign_type": company.platform_sign_type, "secret": company.platform_secret_hint or None}
+    company.platform_unit_id = unit_id.strip()
+    company.platform_user_unit_id = (user_unit_id or unit_id).strip()
+    company.platform_sign_type = sign_type
+    company.platform_secret_encrypted = encrypt_secret(secret.lower(), bound_to=company.tax_id)
+    company.platform_secret_hint = secret_hint(secret)
+    if sign_type == "SM2":
+        company.platform_sm2_private_key_encrypted = encrypt_secret(
+            sm2_private_key.lower(), bound_to=company.tax_id + ":sm2")
+    company.save()
+    # The audit trail records that the key changed and its hint, never the key.
+    audit_record(actor=actor, action="company.credentials_set", obj=company, company=company, before=before,
+                 after={"unit_id": company.platform_unit_id, "user_unit_id": company.platform_user_unit_id,
+                        "sign_type": sign_type, "secret": company.platform_secret_hint})
+    return company
+
+
+@transaction.atomic
+def store_create(*, company: Company, actor: Actor, code: str, name: str, address: str = "",
+                 rollout_percent: int = 0, manager_email: str = "", is_active: bool = True) -> Store:
+    store = Store(company=company, code=code, name=name, address=address, rollout_percent=rollout_percent,
+                  manager_email=manager_email, is_active=is_active)
+    store.full_clean()
+    store.save()
+    audit_record(actor=actor, action="store.created", obj=store, company=company, store=store,
+                 after=_store_snapshot(store))
+    return store
+
+
+@transaction.atomic
+def store_update(*, store: Store, actor: Actor, **changes) -> Store:
+    """Change store fields (name, address, is_active, rollout_percent, manager_email) with an audit row."""
+    allowed = {"name", "address", "is_active", "rollout_percent", "manager_email"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"unknown store fields: {sorted(unknown)}")
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    before = _store_snapshot(store)
+    for field, value in changes.items():
+        setattr(store, field, value)
+    store.full_clean()
+    after = _store_snapshot(store)
+    if after == before:
+        return store
+    store.save()
+    action = "store.rollout_changed" if set(changes) == {"rollout_percent"} else "store.updated"
+    audit_record(actor=actor, action=action, obj=store, company=store.company, store=store,
+                 before=before, after=after)
+    return store
+
+
+@transaction.atomic
+def membership_grant(*, actor: Actor, user, company: Company, role: str, store: Store | None = None) -> Membership:
+    if role in STORE_ROLES and store is None:
+        raise ValidationError({"store": "门店角色必须指定门店"})
+    if role in HQ_ROLES:
+        store = None
+    membership = Membership(user=user, company=company, store=store, role=role)
+    membership.full_clean()
+    membership.save()
+    audit_record(actor=actor, action="membership.granted", obj=membership, company=company, store=store,
+                 after={"user": user.get_username(), "role": role, "store": store.code if store else None})
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: Actor, membership: Membership) -> None:
+    snapshot = {"user": membership.user.get_username(), "role": membership.role,
+                "store": membership.store.code if membership.store_id else None}
+    audit_record(actor=actor, action="membership.revoked", obj=membership, company=membership.company,
+                 store=membership.store, before=snapshot)
+    membership.delete()
