@@ -112,3 +112,11 @@ def sm2_verify(public_key_hex: str, message: bytes, signature_hex: str) -> bool:
         return bool(verifier.verify_with_sm3(signature_hex, message))
     except (ValueError, TypeError, IndexError):
         return False
+
+
+def sm2_public_key_from_private(private_key_hex: str) -> str:
+    """The public key (x||y, 128 hex) of a private key: gmssl needs it to sign (it enters Z)."""
+    from gmssl import sm2
+
+    curve = sm2.default_ecc_table
+    return sm2.CryptSM2(private_key=private_key_hex, public_key="")._kg(int(private_key_hex, 16), curve["g"])
