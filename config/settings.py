@@ -105,6 +105,10 @@ try:
     }
 except ValueError as exc:  # pragma: no cover - dj_database_url's own wording
     raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
+# The exchange log is written through a connection of its own, so a record of a platform call
+# survives when the caller's transaction rolls back (tax inspection needs every call). In tests
+# it mirrors the default connection.
+DATABASES["exchange_log"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 # Lets parallel test runs (several developers' helpers on one machine) use their own test DB.
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
