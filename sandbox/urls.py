@@ -1,2 +1,15 @@
+from django.urls import path
+
+from sandbox import views
+
 app_name = "sandbox"
-urlpatterns: list = []
+urlpatterns = [
+    path("access/v2/invoke/<str:nlbm>/<str:fwbm>/", views.invoke, name="invoke"),
+    path("control/units", views.units, name="control-units"),
+    path("control/faults", views.faults, name="control-faults"),
+    path("control/clock", views.clock, name="control-clock"),
+    path("control/invoices/<str:fphm>/book", views.invoice_book, name="control-invoice-book"),
+    path("control/red-forms", views.red_forms, name="control-red-forms"),
+    path("control/red-forms/<str:form_uuid>/buyer", views.red_form_buyer, name="control-red-form-buyer"),
+    path("control/reset", views.reset, name="control-reset"),
+]

@@ -1,0 +1,194 @@
+"""The platform's envelope: headers, timestamp, SM4 body, signature, nonce, throttling, faults.
+
+Everything a call goes through before a service sees its JSON, and the wrapping of the answer.
+Refusals use the codes and texts of docs/tax-platform.md §4.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import logging
+import re
+import socket
+import struct
+import time
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.http import HttpResponse, StreamingHttpResponse
+
+from invoicing.taxapi import crypto
+from sandbox import services, state
+from sandbox.models import Unit
+
+logger = logging.getLogger(__name__)
+
+CAPABILITY = "202007"
+TIMESTAMP_WINDOW_S = 300
+NONCE_TTL_S = 600
+NONCE_RE = re.compile(r"^[0-9A-Za-z_-]{16,64}$")
+
+GATEWAY_ERRORS = {
+    "1001": (401, "签名验证失败"),
+    "1002": (401, "时间戳超出允许范围（±300秒）"),
+    "1003": (401, "请求重复（nonce 已使用）"),
+    "1004": (401, "接入单位不存在或未启用"),
+    "1005": (400, "报文解密失败，请检查密钥与报文"),
+    "1006": (400, "请求头缺失或格式错误："),
+    "1007": (404, "服务不存在："),
+    "2001": (429, "当前访问请求较多，请5分钟后重试"),
+    "2002": (503, "系统繁忙，请稍后重试"),
+    "2003": (503, "系统维护中，请稍后重试"),
+}
+
+
+class GatewayError(Exception):
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(code)
+        self.code = code
+        self.status, message = GATEWAY_ERRORS[code]
+        self.message = message + detail
+
+
+@dataclass
+class Call:
+    unit: Unit
+    payload: dict
+
+
+def handle(request, *, nlbm: str, fwbm: str) -> HttpResponse:
+    """Answer one platform call (``POST {base}/access/v2/invoke/{nlbm}/{fwbm}/``)."""
+    request_id = uuid.uuid4().hex
+    try:
+        if state.fault_take("refuse_connections", fwbm):
+            return abort_connection(request)
+        latency = state.fault_take("latency_ms", fwbm)
+        if latency:
+            time.sleep(float(latency) / 1000)
+        if state.fault_take("maintenance", fwbm):
+            raise GatewayError("2003")
+        if state.fault_busy(fwbm):
+            raise GatewayError("2002")
+        call = authenticate(request, nlbm=nlbm, fwbm=fwbm)
+        throttle(call.unit, nlbm=nlbm, fwbm=fwbm)
+    except GatewayError as error:
+        return _error_response(request_id, error)
+    data = services.dispatch(fwbm, unit=call.unit, payload=call.payload)
+    if fwbm == "QDFPSC" and data.get("returncode") == "00" and state.fault_take("drop_after_upload", fwbm):
+        # The upload is stored (committed); the caller never hears about it.
+        return abort_connection(request)
+    body = crypto.encrypt_body(call.unit.secret, json.dumps(data, ensure_ascii=False, default=_json_default).encode())
+    return _json_response(200, {"httpStatusCode": "200", "body": {"Response": {"RequestId": request_id, "Data": body}}})
+
+
+def authenticate(request, *, nlbm: str, fwbm: str) -> Call:
+    headers = request.headers
+    for name in ("fwbm", "nlbm", "jrdwptbh", "sydwptbh", "ptlx", "timestamp", "nonce"):
+        if not headers.get(name):
+            raise GatewayError("1006", name)
+    if headers["fwbm"] != fwbm:
+        raise GatewayError("1006", "fwbm")
+    if headers["nlbm"] != nlbm:
+        raise GatewayError("1006", "nlbm")
+    if headers["ptlx"] != "0":
+        raise GatewayError("1006", "ptlx")
+    if len(headers.get("clientTid") or "") > 32:
+        raise GatewayError("1006", "clientTid")
+    if not NONCE_RE.match(headers["nonce"]):
+        raise GatewayError("1006", "nonce")
+    if not headers["timestamp"].isdigit():
+        raise GatewayError("1006", "timestamp")
+    if nlbm != CAPABILITY or fwbm not in services.SERVICES:
+        raise GatewayError("1007", fwbm)
+
+    unit = Unit.objects.filter(jrdwptbh=headers["jrdwptbh"]).first()
+    if unit is None or unit.sydwptbh != headers["sydwptbh"]:
+        raise GatewayError("1004")
+    if abs(state.now().timestamp() - int(headers["timestamp"]) / 1000) > TIMESTAMP_WINDOW_S:
+        raise GatewayError("1002")
+
+    body_text = request.body.decode("utf-8", errors="replace")
+    try:
+        payload = json.loads(crypto.decrypt_body(unit.secret, body_text.strip()).decode("utf-8"), parse_float=Decimal)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise GatewayError("1005") from None
+    if not isinstance(payload, dict):
+        raise GatewayError("1005")
+
+    # Django's own servers drop header names with "_"; runsandbox keeps them (see the doc, §1).
+    signature = headers.get("access_signature") or headers.get("access-signature") or ""
+    message = crypto.signing_string(service=fwbm, timestamp=headers["timestamp"], nonce=headers["nonce"], body_b64=body_text)
+    if unit.sign_type == Unit.SIGN_SM2:
+        valid = bool(signature) and crypto.sm2_verify(unit.public_key, message, signature)
+    else:
+        valid = bool(signature) and crypto.verify_hmac(unit.secret, message, signature)
+    if not valid:
+        raise GatewayError("1001")
+    # Only a correctly signed call uses up its nonce, so that nobody can burn a unit's nonces.
+    if not cache.add(f"sandbox:nonce:{unit.pk}:{headers['nonce']}", 1, timeout=NONCE_TTL_S):
+        raise GatewayError("1003")
+    return Call(unit=unit, payload=payload)
+
+
+def throttle(unit: Unit, *, nlbm: str, fwbm: str) -> None:
+    """Per (unit, capability) and second, as the real platform counts."""
+    rate = state.throttle_rate(fwbm)
+    key = f"sandbox:throttle:{unit.pk}:{nlbm}:{int(time.time())}"
+    cache.add(key, 0, timeout=5)
+    if cache.incr(key) > rate:
+        raise GatewayError("2001")
+
+
+def abort_connection(request) -> HttpResponse:
+    """Close the client's connection without any answer (faults refuse_connections, drop_after_upload).
+
+    With Django's WSGI servers (runsandbox, runserver, the test live server) the socket is reset
+    here; under any server the response then fails while being written, so no answer is sent.
+    """
+    sock = _client_socket(request)
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            logger.debug("sandbox: socket already closed while aborting")
+
+    def _never():
+        raise ConnectionAbortedError("sandbox fault: connection dropped")
+        yield b""  # pragma: no cover - makes this a generator
+
+    return StreamingHttpResponse(_never(), content_type="application/json")
+
+
+def _client_socket(request):
+    stream = request.META.get("wsgi.input")
+    for attribute in ("stream", "raw", "_sock"):
+        stream = getattr(stream, attribute, None)
+        if stream is None:
+            return None
+    return stream if isinstance(stream, socket.socket) else None
+
+
+def _error_response(request_id: str, error: GatewayError) -> HttpResponse:
+    return _json_response(
+        error.status,
+        {
+            "httpStatusCode": str(error.status),
+            "body": {"Response": {"RequestId": request_id, "Error": {"Code": error.code, "Message": error.message}}},
+        },
+    )
+
+
+def _json_response(status: int, content: dict) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(content, ensure_ascii=False), status=status, content_type="application/json; charset=utf-8"
+    )
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(type(value).__name__)
