@@ -90,6 +90,10 @@ class Store(models.Model):
         "自动开票比例（%）", default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     manager_email = models.EmailField("店长邮箱", blank=True)
+    alert_failure_rate = models.PositiveSmallIntegerField(
+        "失败率告警阈值（%）", default=5, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    alert_backlog = models.PositiveIntegerField("积压告警阈值（张）", default=50, validators=[MinValueValidator(1)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StoreQuerySet.as_manager()
@@ -136,8 +140,8 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["user", "company", "store", "role"], name="membership_unique",
                                     nulls_distinct=False),
             models.CheckConstraint(
-                condition=(Q(role__in=list(HQ_ROLES), store__isnull=True)
-                           | Q(role__in=list(STORE_ROLES), store__isnull=False)),
+                condition=(Q(role__in=sorted(HQ_ROLES), store__isnull=True)
+                           | Q(role__in=sorted(STORE_ROLES), store__isnull=False)),
                 name="membership_store_matches_role",
             ),
         ]

@@ -17,7 +17,8 @@ _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
 def _store_snapshot(store: Store) -> dict:
     return {"code": store.code, "name": store.name, "address": store.address, "is_active": store.is_active,
-            "rollout_percent": store.rollout_percent, "manager_email": store.manager_email}
+            "rollout_percent": store.rollout_percent, "manager_email": store.manager_email,
+            "alert_failure_rate": store.alert_failure_rate, "alert_backlog": store.alert_backlog}
 
 
 @transaction.atomic
@@ -56,9 +57,11 @@ def company_set_platform_credentials(*, company: Company, actor: Actor, unit_id:
 
 @transaction.atomic
 def store_create(*, company: Company, actor: Actor, code: str, name: str, address: str = "",
-                 rollout_percent: int = 0, manager_email: str = "", is_active: bool = True) -> Store:
+                 rollout_percent: int = 0, manager_email: str = "", is_active: bool = True,
+                 alert_failure_rate: int = 5, alert_backlog: int = 50) -> Store:
     store = Store(company=company, code=code, name=name, address=address, rollout_percent=rollout_percent,
-                  manager_email=manager_email, is_active=is_active)
+                  manager_email=manager_email, is_active=is_active, alert_failure_rate=alert_failure_rate,
+                  alert_backlog=alert_backlog)
     store.full_clean()
     store.save()
     audit_record(actor=actor, action="store.created", obj=store, company=company, store=store,
@@ -68,8 +71,9 @@ def store_create(*, company: Company, actor: Actor, code: str, name: str, addres
 
 @transaction.atomic
 def store_update(*, store: Store, actor: Actor, **changes) -> Store:
-    """Change store fields (name, address, is_active, rollout_percent, manager_email) with an audit row."""
-    allowed = {"name", "address", "is_active", "rollout_percent", "manager_email"}
+    """Change store fields (name, address, is_active, rollout, e-mail, alert thresholds) with an audit row."""
+    allowed = {"name", "address", "is_active", "rollout_percent", "manager_email", "alert_failure_rate",
+               "alert_backlog"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"unknown store fields: {sorted(unknown)}")
@@ -82,7 +86,8 @@ def store_update(*, store: Store, actor: Actor, **changes) -> Store:
     if after == before:
         return store
     store.save()
-    action = "store.rollout_changed" if set(changes) == {"rollout_percent"} else "store.updated"
+    changed = {k for k in after if after[k] != before[k]}
+    action = "store.rollout_changed" if changed == {"rollout_percent"} else "store.updated"
     audit_record(actor=actor, action=action, obj=store, company=store.company, store=store,
                  before=before, after=after)
     return store

@@ -1,9 +1,15 @@
 from django.urls import path
 
-from stores import views
+from stores import settings_views, views
 
 app_name = "stores"
 urlpatterns = [
     path("stores/", views.store_list, name="store_list"),
     path("stores/<int:store_id>/", views.store_detail, name="store_detail"),
+    path("settings/", settings_views.settings_home, name="settings_home"),
+    path("settings/stores/new/", settings_views.store_edit, name="store_create"),
+    path("settings/stores/<int:store_id>/", settings_views.store_edit, name="store_edit"),
+    path("settings/credentials/", settings_views.credentials_edit, name="credentials_edit"),
+    path("settings/members/new/", settings_views.membership_grant, name="membership_grant"),
+    path("settings/members/<int:membership_id>/revoke/", settings_views.membership_revoke, name="membership_revoke"),
 ]

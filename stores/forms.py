@@ -1,0 +1,83 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+
+from stores.models import Store
+from stores.roles import STORE_ROLES, Role
+
+
+class StoreForm(forms.ModelForm):
+    class Meta:
+        model = Store
+        fields = ["code", "name", "address", "is_active", "rollout_percent", "manager_email",
+                  "alert_failure_rate", "alert_backlog"]
+        help_texts = {
+            "rollout_percent": "0–100。按订单号确定地选择：比例内的已付款订单自动开票，其余等待人工开票。",
+            "alert_failure_rate": "当日开票失败率超过该值时在看板告警并邮件通知总部。",
+            "alert_backlog": "待开票与卡住的发票超过该数量时告警。",
+        }
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        if self.instance.pk:
+            self.fields["code"].disabled = True  # the code is the integration key of the store
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        clash = Store.objects.filter(company=self.company, code=code).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("本公司已有该门店编码")
+        return code
+
+    def _post_clean(self):
+        self.instance.company = self.company
+        super()._post_clean()
+
+
+class CredentialsForm(forms.Form):
+    unit_id = forms.CharField(label="接入单位平台编号（jrdwptbh）", max_length=40)
+    user_unit_id = forms.CharField(label="使用单位平台编号（sydwptbh）", max_length=40, required=False,
+                                   help_text="自用模式下与接入单位相同，可留空")
+    secret = forms.CharField(label="平台密钥", max_length=32, min_length=32, widget=forms.PasswordInput(render_value=False),
+                             help_text="32位十六进制。只写不读：保存后只显示末四位。",
+                             error_messages={"min_length": "平台密钥应为32位十六进制字符", "max_length": "平台密钥应为32位十六进制字符"})
+    sign_type = forms.ChoiceField(label="签名方式", choices=[("HMAC", "HMAC-SM3"), ("SM2", "SM2 证书")])
+    sm2_private_key = forms.CharField(label="SM2 私钥（仅 SM2 签名）", required=False, max_length=64,
+                                      widget=forms.PasswordInput(render_value=False))
+
+
+class MembershipGrantForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    full_name = forms.CharField(label="姓名", max_length=60, required=False, help_text="新用户时填写")
+    email = forms.EmailField(label="邮箱", required=False)
+    password = forms.CharField(label="初始密码", required=False, widget=forms.PasswordInput(render_value=False),
+                               help_text="新用户必填；已有用户留空")
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    store = forms.ModelChoiceField(label="门店", queryset=Store.objects.none(), required=False,
+                                   help_text="门店角色必选；总部角色不选")
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.fields["store"].queryset = Store.objects.filter(company=company).order_by("code")
+
+    def clean(self):
+        data = super().clean()
+        role, store = data.get("role"), data.get("store")
+        if role in STORE_ROLES and store is None:
+            self.add_error("store", "门店角色必须指定门店")
+        if role and role not in STORE_ROLES and store is not None:
+            self.add_error("store", "总部角色不能指定门店")
+        username = (data.get("username") or "").strip()
+        existing = get_user_model().objects.filter(username=username).first()
+        if existing is None:
+            if not data.get("password"):
+                self.add_error("password", "新用户必须设置初始密码")
+            else:
+                try:
+                    validate_password(data["password"])
+                except forms.ValidationError as exc:
+                    self.add_error("password", exc)
+        data["existing_user"] = existing
+        return data

@@ -1,0 +1,113 @@
+"""Settings pages for HQ admins: stores and rollout, users and roles, tax-platform credentials."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from audit.services import Actor
+from stores import services
+from stores.access import access_for
+from stores.forms import CredentialsForm, MembershipGrantForm, StoreForm
+from stores.models import Company, Membership, Store
+from stores.roles import Role
+
+
+def _admin_company(request) -> Company:
+    """The company the HQ admin manages (the first one they administer); 404 for anyone else."""
+    access = access_for(request)
+    access.require("settings.manage")
+    for m in access.memberships:
+        if m.role == Role.HQ_ADMIN:
+            return m.company
+    company = Company.objects.for_user(request.user).order_by("pk").first()  # superusers
+    if company is None:
+        raise Http404
+    return company
+
+
+@login_required
+def settings_home(request):
+    company = _admin_company(request)
+    stores = Store.objects.filter(company=company).order_by("code")
+    members = Membership.objects.filter(company=company).select_related("user", "store").order_by("store__code", "role")
+    return render(request, "stores/settings/home.html", {"company": company, "stores": stores, "members": members})
+
+
+@login_required
+def store_edit(request, store_id: int | None = None):
+    company = _admin_company(request)
+    store = get_object_or_404(Store, pk=store_id, company=company) if store_id else None
+    form = StoreForm(request.POST or None, instance=store, company=company)
+    if request.method == "POST" and form.is_valid():
+        actor = Actor.for_user(request.user)
+        data = form.cleaned_data
+        if store is None:
+            store = services.store_create(company=company, actor=actor, **data)
+            messages.success(request, f"门店 {store.name} 已创建。")
+        else:
+            data.pop("code")
+            services.store_update(store=store, actor=actor, **data)
+            messages.success(request, f"门店 {store.name} 已保存。")
+        return redirect("stores:settings_home")
+    return render(request, "stores/settings/store_form.html", {"form": form, "store": store})
+
+
+@login_required
+def credentials_edit(request):
+    company = _admin_company(request)
+    form = CredentialsForm(request.POST or None, initial={
+        "unit_id": company.platform_unit_id, "user_unit_id": company.platform_user_unit_id,
+        "sign_type": company.platform_sign_type})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.company_set_platform_credentials(company=company, actor=Actor.for_user(request.user),
+                                                      **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "税务平台接入信息已保存（密钥已加密存储）。")
+            return redirect("stores:settings_home")
+    return render(request, "stores/settings/credentials.html", {"form": form, "company": company})
+
+
+@login_required
+def membership_grant(request):
+    company = _admin_company(request)
+    form = MembershipGrantForm(request.POST or None, company=company)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            user = data["existing_user"]
+            if user is None:
+                user = get_user_model().objects.create_user(
+                    username=data["username"].strip(), password=data["password"], email=data.get("email") or "",
+                    first_name=data.get("full_name") or "")
+            try:
+                services.membership_grant(actor=Actor.for_user(request.user), user=user, company=company,
+                                          role=data["role"], store=data.get("store"))
+            except ValidationError:
+                transaction.set_rollback(True)
+                form.add_error(None, "该用户已拥有此角色")
+                return render(request, "stores/settings/membership_form.html", {"form": form})
+        messages.success(request, f"已为 {user.username} 授予角色：{Role(data['role']).label}。")
+        return redirect("stores:settings_home")
+    return render(request, "stores/settings/membership_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def membership_revoke(request, membership_id: int):
+    company = _admin_company(request)
+    membership = get_object_or_404(Membership, pk=membership_id, company=company)
+    if membership.user_id == request.user.pk and membership.role == Role.HQ_ADMIN:
+        messages.error(request, "不能撤销自己的总部管理员角色，以免失去管理权限。")
+        return redirect("stores:settings_home")
+    services.membership_revoke(actor=Actor.for_user(request.user), membership=membership)
+    messages.success(request, "角色已撤销。")
+    return redirect("stores:settings_home")
