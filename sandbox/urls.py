@@ -11,5 +11,6 @@ urlpatterns = [
     path("control/invoices/<str:fphm>/book", views.invoice_book, name="control-invoice-book"),
     path("control/red-forms", views.red_forms, name="control-red-forms"),
     path("control/red-forms/<str:form_uuid>/buyer", views.red_form_buyer, name="control-red-form-buyer"),
+    path("control/red-forms/<str:form_uuid>/abnormal", views.red_form_abnormal, name="control-red-form-abnormal"),
     path("control/reset", views.reset, name="control-reset"),
 ]

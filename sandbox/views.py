@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sandbox import gateway, state
 from sandbox.services import control
 from sandbox.services.common import BusinessError
-from sandbox.services.red_forms import red_form_buyer_act, red_form_buyer_enter
+from sandbox.services.red_forms import red_form_buyer_act, red_form_buyer_enter, red_form_mark_abnormal
 from sandbox.state import ControlError
 
 
@@ -98,6 +98,11 @@ def red_forms(request, body):
 @control_view(["POST"])
 def red_form_buyer(request, body, form_uuid):
     return JsonResponse(red_form_buyer_act(form_uuid=form_uuid, action=str(body.get("action") or "")))
+
+
+@control_view(["POST"])
+def red_form_abnormal(request, body, form_uuid):
+    return JsonResponse(red_form_mark_abnormal(form_uuid=form_uuid))
 
 
 @control_view(["POST"])

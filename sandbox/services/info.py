@@ -27,7 +27,7 @@ def taxpayer_info(*, unit: Unit, payload: dict) -> dict:
 
 
 def tax_rates(*, unit: Unit, payload: dict) -> dict:
-    return {"slList": [{"slv": rate, "mc": f"{Decimal(rate) * 100:g}%"} for rate in USABLE_RATES]}
+    return {"slList": [{"slv": rate, "mc": f"{(Decimal(rate) * 100).normalize():f}%"} for rate in USABLE_RATES]}
 
 
 def classification_codes(*, unit: Unit, payload: dict) -> dict:

@@ -166,6 +166,20 @@ def red_form_buyer_act(*, form_uuid: str, action: str) -> dict:
     return {"uuid": form.uuid, "hzqrxxztdm": form.state}
 
 
+@transaction.atomic
+def red_form_mark_abnormal(*, form_uuid: str) -> dict:
+    """The tax office voids a form over an abnormal voucher (state 10; control API)."""
+    form = RedForm.objects.select_for_update().filter(uuid=form_uuid).first()
+    if form is None:
+        raise BusinessError("01", "红字确认单不存在（uuid）")
+    form_refresh(form, now=state.now())
+    if form.state not in RedForm.OPEN_STATES or form.red_invoices.filter(status=UploadedInvoice.ISSUED).exists():
+        raise BusinessError("17", f"红字确认单状态为{form.state}（{STATE_NAMES[form.state]}），不能作废")
+    form.state = "10"
+    form.save(update_fields=["state"])
+    return {"uuid": form.uuid, "hzqrxxztdm": form.state}
+
+
 def _summary(form: RedForm) -> dict:
     return {
         "uuid": form.uuid,
