@@ -24,7 +24,7 @@ _session: requests.Session | None = None
 _session_pid: int | None = None
 
 
-def _new_session() -> requests.Session:
+def new_session() -> requests.Session:
     session = requests.Session()
     adapter = HTTPAdapter(
         pool_connections=4,
@@ -43,7 +43,7 @@ def shared_session() -> requests.Session:
     if _session is None or _session_pid != pid:
         with _lock:
             if _session is None or _session_pid != pid:
-                _session = _new_session()
+                _session = new_session()
                 _session_pid = pid
     return _session
 
