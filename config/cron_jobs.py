@@ -3,4 +3,6 @@
 Kept as data so tests can check that every path imports and every job is idempotent.
 """
 
-PERIODIC_JOBS: list[tuple[str, str, int]] = []
+PERIODIC_JOBS: list[tuple[str, str, int]] = [
+    ("audit.jobs.verify_audit_chains", "default", 24 * 3600),
+]

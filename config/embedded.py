@@ -130,12 +130,11 @@ def stop_redis(redis_dir: Path) -> None:
 
 
 def ensure_from_settings_env(var_dir: Path) -> list[str]:
-    """Start whichever embedded server the environment does not replace; return their names."""
+    """Start whichever embedded server the environment does not replace and is not running yet;
+    return the names of those this call started (the caller stops only those)."""
     started = []
-    if not os.environ.get("DATABASE_URL"):
-        start_postgres(var_dir / "pg")
+    if not os.environ.get("DATABASE_URL") and start_postgres(var_dir / "pg"):
         started.append("postgres")
-    if not os.environ.get("REDIS_URL"):
-        start_redis(var_dir / "redis")
+    if not os.environ.get("REDIS_URL") and start_redis(var_dir / "redis"):
         started.append("redis")
     return started

@@ -53,7 +53,10 @@ def main() -> int:
     lock_file.write(str(os.getpid()))
     lock_file.flush()
 
-    env = dict(os.environ, PYTHONUNBUFFERED="1", KAIPIAO_VAR_DIR=str(var_dir))
+    # The Procfile's commands (gunicorn, python) must be this virtualenv's.
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", KAIPIAO_VAR_DIR=str(var_dir),
+               PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
     port = env.setdefault("KAIPIAO_PORT", "8000")
     env.setdefault("SANDBOX_PORT", "8001")
     env.setdefault("TAX_PLATFORM_URL", f"http://127.0.0.1:{env['SANDBOX_PORT']}/sandbox")

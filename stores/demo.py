@@ -43,6 +43,32 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD", "kaipiao-demo")
 
 
+def connect_demo_to_sandbox(company: Company) -> str:
+    """Register the demo company as a unit of the local sandbox and store its credentials.
+
+    It goes through the sandbox's control API (the same contract outside tools use), called
+    in-process through the URL configuration, so it works before any server is listening.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    if company.has_platform_secret:
+        return "演示公司已接入本地税务平台沙箱。"
+    if not settings.SANDBOX_ENABLED:
+        return "沙箱未启用（SANDBOX_ENABLED=false）：请在 设置 → 税务平台接入 中填写真实平台的接入信息。"
+    response = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "127.0.0.1").post(
+        "/sandbox/control/units", data={"nsrsbh": company.tax_id, "nsrmc": company.name},
+        content_type="application/json", headers={"X-Sandbox-Token": settings.SANDBOX_ADMIN_TOKEN},
+    )
+    if response.status_code != 200:
+        return f"未能在沙箱注册演示公司（HTTP {response.status_code}）。"
+    unit = response.json()
+    services.company_set_platform_credentials(
+        company=company, actor=Actor.system(), unit_id=unit["jrdwptbh"], user_unit_id=unit["sydwptbh"],
+        secret=unit["secret"])
+    return "演示公司已在本地税务平台沙箱注册，接入信息已加密保存。"
+
+
 @transaction.atomic
 def seed_demo() -> tuple[Company, list[DemoLogin]]:
     actor = Actor.system()

@@ -92,3 +92,26 @@ def test_it_refuses_to_archive_anything_younger_than_five_years(tenants, tmp_pat
     with pytest.raises(ArchiveError, match="5年以前"):
         archive_before(cutoff=timezone.now() - timedelta(days=365 * 4), out_dir=tmp_path)
     assert AuditEvent.objects.filter(company=tenants.a).count() == 2
+
+
+def test_the_nightly_job_mails_hq_on_a_break(tenants, mailoutbox, settings):
+    from audit.jobs import verify_audit_chains
+
+    settings.HQ_ALERT_EMAILS = ["hq@example.com"]
+    make_events(tenants.a1, 2)
+    assert verify_audit_chains() == 0 and mailoutbox == []
+    first = AuditEvent.objects.filter(company=tenants.a).order_by("seq").first()
+    tamper("UPDATE audit_auditevent SET action = 'x' WHERE id = %s", [first.id])
+    assert verify_audit_chains() == 1
+    assert mailoutbox[0].to == ["hq@example.com"] and "审计链校验失败" in mailoutbox[0].subject
+
+
+def test_every_periodic_job_imports():
+    import importlib
+
+    from config.cron_jobs import PERIODIC_JOBS
+
+    for path, queue, interval in PERIODIC_JOBS:
+        module, _, name = path.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name)), path
+        assert queue in ("tax", "delivery", "reports", "default") and interval > 0
