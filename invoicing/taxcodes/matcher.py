@@ -1,0 +1,321 @@
+"""Suggest tax classification codes for a shop-style product name (issue 8).
+
+How it works, in one pass over the official table (built once per process, ~0.5 s):
+
+* every usable code gets *phrases*: its name and the parts of it, its short name, the items
+  its description lists after 包括 (up to 不包括), aliases (别名), and — weaker — the phrases of
+  its summary ancestors;
+* a product name is cleaned (normalize.py), then every substring of it that equals a phrase
+  is evidence for that phrase's codes, weighted by the phrase's source, its length and whether
+  it ends the name (Chinese product names end with the head noun: 玻璃杯**蜡烛**);
+* a character-bigram BM25 over the same text catches partial overlaps (洗发液 ~ 洗发水).
+
+The company's own history (TaxCodeMatchMemory) wins over all of it when present. No network
+at run time; everything comes from invoicing/data.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from invoicing.taxcodes import table
+from invoicing.taxcodes.normalize import clean_name, fold, normalize_name
+from invoicing.taxcodes.synonyms import SYNONYMS
+
+# Relative trust in where a phrase comes from.
+W_NAME = 1.0
+W_NAME_PART = 0.9
+W_ITEM = 0.85
+W_SHORT = 0.55
+W_ANCESTOR = 0.35
+W_OTHER_CHILD = 0.5  # a summary's phrase, given to its "其他…" child
+
+END_BONUS = 1.6  # the phrase ends a word of the name (the head noun)
+LAST_WORD_BONUS = 1.25  # …and that word is the last one
+REMARK_FACTOR = 0.5  # bracketed remarks count half
+SYNONYM_FACTOR = 0.8
+BM25_WEIGHT = 0.35
+MAX_PHRASE = 12
+
+_SPLIT = re.compile(r"[、，,；;：:。（）()\s/]+|及|和|与|或")
+_INCLUDED = re.compile(r"(?:包括|包含|如)[：:]?(.*?)(?:不包括|不包含|不含|$)")
+_ALIAS = re.compile(r"别名[：:]?([^）)]*)")
+_GENERIC = {"其他", "制品", "产品", "用品", "类似品", "相关", "加工品", "服务", "设备", "零件", "配件", "材料", "器具"}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    name: str
+    short_name: str
+    rates: tuple[Decimal, ...]
+    confidence: float  # 0–1
+    reason: str  # Chinese, for the clerk
+    source: str = "matcher"  # or "memory": the company's own earlier choice
+
+
+def _phrase_forms(text: str) -> set[str]:
+    """The matchable forms of a table phrase: folded, without bracketed notes, split in parts."""
+    text = fold(text)
+    text = re.sub(r"[（(][^）)]*[)）]", "", text)
+    forms = set()
+    for part in _SPLIT.split(text):
+        part = part.strip().removesuffix("等").removeprefix("其他")
+        part = re.sub(r"[^\u4e00-\u9fffa-z]", "", part)
+        if part and part not in _GENERIC and len(part) <= MAX_PHRASE:
+            forms.add(part)
+            if part.endswith("类") and len(part) > 2:
+                forms.add(part[:-1])
+    return forms
+
+
+def _whole(text: str) -> str:
+    return re.sub(r"[^\u4e00-\u9fffa-z]", "", re.sub(r"[（(][^）)]*[)）]", "", fold(text)))
+
+
+class _Index:
+    def __init__(self) -> None:
+        codes = table.all_codes()
+        self.info = {c.code: c for c in codes}
+        usable = [c for c in codes if not c.is_summary]
+        # phrase → {code: weight}
+        self.phrases: dict[str, dict[str, float]] = defaultdict(dict)
+        self.docs: dict[str, list[str]] = {}
+
+        def add(phrase: str, code: str, weight: float) -> None:
+            if len(phrase) > MAX_PHRASE:
+                return
+            current = self.phrases[phrase].get(code, 0.0)
+            if weight > current:
+                self.phrases[phrase][code] = weight
+
+        own_phrases: dict[str, list[tuple[str, float]]] = {}
+        for info in codes:
+            entries: list[tuple[str, float]] = []
+            whole = _whole(info.name)
+            if whole:
+                entries.append((whole.removeprefix("其他"), W_NAME))
+            entries += [(p, W_NAME_PART) for p in _phrase_forms(info.name)]
+            entries += [(p, W_SHORT) for p in _phrase_forms(info.short_name)]
+            description = fold(info.description)
+            for match in _INCLUDED.finditer(description):
+                entries += [(p, W_ITEM) for p in _phrase_forms(match.group(1))]
+            for match in _ALIAS.finditer(description):
+                entries += [(p, W_ITEM) for p in _phrase_forms(match.group(1))]
+            own_phrases[info.code] = [(p, w) for p, w in entries if p]
+
+        for info in usable:
+            for phrase, weight in own_phrases[info.code]:
+                add(phrase, info.code, weight)
+            is_other = info.name.startswith("其他")
+            parent = table.parent_code(info.code)
+            depth = 0
+            while parent:
+                depth += 1
+                factor = (W_OTHER_CHILD if is_other and depth == 1 else W_ANCESTOR) / depth
+                for phrase, weight in own_phrases.get(parent, []):
+                    add(phrase, info.code, weight * factor)
+                parent = table.parent_code(parent)
+            text = " ".join(p for p, _ in own_phrases[info.code])
+            self.docs[info.code] = _bigrams(text)
+
+        # BM25 over character bigrams of each usable code's own phrases.
+        self.postings: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        lengths = {}
+        for code, grams in self.docs.items():
+            counts: dict[str, int] = defaultdict(int)
+            for gram in grams:
+                counts[gram] += 1
+            lengths[code] = len(grams) or 1
+            for gram, count in counts.items():
+                self.postings[gram].append((code, count))
+        self.lengths = lengths
+        self.avg_length = sum(lengths.values()) / max(len(lengths), 1)
+        n = len(self.docs)
+        self.idf = {g: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for g, p in self.postings.items()}
+
+    def bm25(self, grams: list[tuple[str, float]]) -> dict[str, float]:
+        k1, b = 1.2, 0.75
+        scores: dict[str, float] = defaultdict(float)
+        for gram, weight in grams:
+            idf = self.idf.get(gram)
+            if idf is None:
+                continue
+            for code, tf in self.postings[gram]:
+                norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.lengths[code] / self.avg_length))
+                scores[code] += weight * idf * norm
+        return scores
+
+
+def _bigrams(text: str) -> list[str]:
+    grams = []
+    for word in text.split():
+        grams += [word[i : i + 2] for i in range(len(word) - 1)] or [word]
+    return grams
+
+
+_lock = threading.Lock()
+
+
+@cache
+def _index() -> _Index:
+    with _lock:
+        return _Index()
+
+
+def warm_up() -> None:
+    """Build the index now (e.g. at worker start) instead of at the first lookup."""
+    _index()
+
+
+def _query_words(name: str) -> tuple[list[tuple[str, float, bool, str]], str]:
+    """(word, weight, is_last, synonym key) for the product words, remarks and synonyms."""
+    cleaned = clean_name(name)
+    words = cleaned.core.split()
+    result = [(w, 1.0, i == len(words) - 1, "") for i, w in enumerate(words)]
+    result += [(w, REMARK_FACTOR, False, "") for w in cleaned.remarks.split()]
+    joined = "".join(words) + " " + cleaned.remarks
+    for key, targets in SYNONYMS.items():
+        if key in joined:
+            # a synonym of the name's last characters (the head noun) counts like the name itself
+            is_head = bool(words) and words[-1].endswith(key)
+            factor = 1.0 if is_head else SYNONYM_FACTOR
+            result += [(_whole(t), factor, is_head, key) for t in targets]
+    return result, joined
+
+
+# Shops sell finished consumer goods: codes for machines, industrial materials and services
+# need the name to say so ("机", "设备", "服务") before they rank high.
+_INDUSTRIAL_NAME = re.compile(r"机械|机床|设备|装置|机器|专用|工业|冶炼|压延|原料|半成品|基础化学|矿")
+_INDUSTRIAL_QUERY = re.compile(r"机|器|设备|装置|工业|原料|零件")
+_SERVICE_QUERY = re.compile(r"服务|费|维修|安装|运输|咨询|培训|租")
+
+
+_MATERIAL_FAMILY = re.compile(r"冶炼压延品|矿|化学原料|基础化学品|合成材料|化学纤维|纱|织物|人造革")
+
+
+def _prior(code: str, name: str, query: str) -> float:
+    factor = 1.0
+    if _INDUSTRIAL_NAME.search(name) and not _INDUSTRIAL_QUERY.search(query):
+        factor *= 0.4
+    if _MATERIAL_FAMILY.search(table.short_name_of(code)):
+        factor *= 0.6
+    if code[0] != "1" and not _SERVICE_QUERY.search(query):
+        factor *= 0.5
+    return factor
+
+
+def _score(name: str) -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
+    index = _index()
+    scores: dict[str, float] = defaultdict(float)
+    best: dict[str, float] = defaultdict(float)
+    why: dict[str, tuple[str, str]] = {}
+    grams: list[tuple[str, float]] = []
+    words, query = _query_words(name)
+    for word, weight, is_last, origin in words:
+        word = re.sub(r"[^\u4e00-\u9fffa-z]", "", word)
+        n = len(word)
+        for start in range(n):
+            for end in range(start + 1, min(n, start + MAX_PHRASE) + 1):
+                piece = word[start:end]
+                hits = index.phrases.get(piece)
+                if not hits:
+                    continue
+                # a synonym is as strong as the shop word that triggered it, not its longer target
+                length = min(end - start, len(origin)) if origin else end - start
+                strength = weight * length**1.5
+                if end == n and (is_last or not origin):
+                    strength *= END_BONUS * (LAST_WORD_BONUS if is_last else 1.0)
+                for code, phrase_weight in hits.items():
+                    value = strength * phrase_weight
+                    scores[code] += 0.15 * value
+                    if value > best[code]:
+                        best[code] = value
+                        why[code] = (origin or piece, piece if origin else "")
+        for i in range(n - 1):
+            # later bigrams weigh more: the head noun is at the end
+            grams.append((word[i : i + 2], weight * (0.6 + 0.4 * (i + 2) / n)))
+    for code, value in best.items():
+        scores[code] += value
+    for code, value in index.bm25(grams).items():
+        scores[code] += BM25_WEIGHT * value
+    for code in scores:
+        scores[code] *= _prior(code, index.info[code].name, query)
+    return scores, why
+
+
+def _confidence(top: float, second: float) -> float:
+    if top <= 0:
+        return 0.0
+    margin = (top - second) / top
+    strength = 1 - math.exp(-top / 6)
+    return round(min(1.0, strength * (0.45 + 0.55 * margin)), 2)
+
+
+def suggest_from_table(name: str, *, k: int = 3) -> list[Suggestion]:
+    """Top-k usable codes for ``name`` from the official table alone (no database)."""
+    scores, why = _score(name)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+    index = _index()
+    suggestions = []
+    top = ranked[0][1] if ranked else 0.0
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    top_confidence = _confidence(top, second)
+    for code, value in ranked:
+        info = index.info[code]
+        if code in why:
+            piece, via = why[code]
+            via = f"（即“{via}”）" if via else ""
+            reason = f"名称包含“{piece}”{via}，匹配“{info.name}”"
+        else:
+            reason = f"名称与“{info.name}”的说明部分相近"
+        suggestions.append(
+            Suggestion(
+                code=code,
+                name=info.name,
+                short_name=table.short_name_of(code),
+                rates=info.rates,
+                confidence=round(top_confidence * value / top, 2) if top else 0.0,
+                reason=reason,
+            )
+        )
+    return suggestions
+
+
+def suggest(name: str, company=None, k: int = 3) -> list[Suggestion]:
+    """Top-k suggestions for a product name; the company's remembered choice comes first.
+
+    Without a company (or without a database) only the table is used.
+    """
+    suggestions = suggest_from_table(name, k=k)
+    if company is None:
+        return suggestions
+    from invoicing.taxcodes.selectors import tax_code_memory_get
+
+    memory = tax_code_memory_get(company=company, normalized_name=normalize_name(name))
+    if memory is None:
+        return suggestions
+    code = memory.code
+    remembered = Suggestion(
+        code=code.code,
+        name=code.name,
+        short_name=code.short_name or table.short_name_of(code.code),
+        rates=code.rate_decimals,
+        confidence=1.0,
+        reason=f"本公司曾将“{memory.product_name}”开为“{code.name}”（{memory.hits}次）",
+        source="memory",
+    )
+    return [remembered, *[s for s in suggestions if s.code != code.code]][:k]
+
+
+def remember(company, name: str, code: str):
+    """Record an accepted suggestion or a correction, so that it wins next time."""
+    from invoicing.taxcodes.services import tax_code_remember
+
+    return tax_code_remember(company=company, product_name=name, code=code)
