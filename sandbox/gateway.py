@@ -164,12 +164,11 @@ def abort_connection(request) -> HttpResponse:
 
 
 def _client_socket(request):
+    """The client's socket under Django's WSGI servers (wsgi.input wraps the socket's reader)."""
     stream = request.META.get("wsgi.input")
-    for attribute in ("stream", "raw", "_sock"):
-        stream = getattr(stream, attribute, None)
-        if stream is None:
-            return None
-    return stream if isinstance(stream, socket.socket) else None
+    reader = getattr(getattr(stream, "_read", None), "__self__", None) or getattr(stream, "stream", None)
+    sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 def _error_response(request_id: str, error: GatewayError) -> HttpResponse:

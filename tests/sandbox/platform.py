@@ -205,10 +205,13 @@ def register_unit(http, *, nsrsbh=SELLER_ID, nsrmc="上海测试商贸有限公�
 
 
 def control(http, method: str, path: str, payload: dict | None = None, *, token: str | None = None):
-    response = getattr(http, method)(
-        f"{BASE}/control/{path}", data=json.dumps(payload or {}), content_type="application/json",
-        headers=control_headers(token),
-    )
+    if method == "get":
+        response = http.get(f"{BASE}/control/{path}", headers=control_headers(token))
+    else:
+        response = getattr(http, method)(
+            f"{BASE}/control/{path}", data=json.dumps(payload or {}), content_type="application/json",
+            headers=control_headers(token),
+        )
     return response.status_code, json.loads(response.content) if response.content else None
 
 
