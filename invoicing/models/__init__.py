@@ -3,3 +3,29 @@
 from invoicing.models.taxcodes import TaxCode, TaxCodeMatchMemory
 
 __all__ = ["TaxCode", "TaxCodeMatchMemory"]
+from invoicing.models.catalogue import Product  # noqa: E402
+from invoicing.models.numbers import NumberBlock, PlatformState  # noqa: E402
+from invoicing.models.orders import ApiKey, Order, Refund, WebhookDelivery, WebhookEndpoint  # noqa: E402
+from invoicing.models.invoices import (  # noqa: E402
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    StoreDayStats,
+    UploadBatch,
+)
+
+__all__ += [
+    "ApiKey",
+    "Invoice",
+    "InvoiceEvent",
+    "InvoiceLine",
+    "NumberBlock",
+    "Order",
+    "PlatformState",
+    "Product",
+    "Refund",
+    "StoreDayStats",
+    "UploadBatch",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

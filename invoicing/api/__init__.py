@@ -1,0 +1,1 @@
+"""The integration API for shop/POS systems (docs/api.md)."""

@@ -1,0 +1,124 @@
+"""The OpenAPI 3 description served at /api/v1/openapi.json (hand-written; docs/api.md is the prose)."""
+
+from __future__ import annotations
+
+from invoicing.api.parse import MAX_BATCH, MAX_LINES
+
+_money = {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "example": "113.00"}
+_number = {"oneOf": [{"type": "string"}, {"type": "number"}], "description": "数字或数字字符串（按十进制精确解析）"}
+_error = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string", "description": "中文，说明如何修改"},
+                   "field": {"type": "string", "example": "lines[0].tax_code"}},
+}
+_error_body = {"type": "object", "properties": {"error": {"$ref": "#/components/schemas/Error"},
+                                                "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Error"}}}}
+_signed = [{"KeyId": [], "Timestamp": [], "Nonce": [], "Signature": []}]
+
+
+def _responses(ok: dict, *extra: int) -> dict:
+    texts = {400: "请求体不是合法 JSON", 401: "签名/密钥/时间戳/随机串校验失败", 404: "本门店没有该订单",
+             409: "同一编号已提交过且内容不同", 413: "请求体超过 2 MB", 422: "字段校验失败（errors 列出每个字段）"}
+    responses = dict(ok)
+    for code in (401, 413, *extra):
+        responses[str(code)] = {"description": texts[code],
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+    return responses
+
+
+def openapi_schema() -> dict:
+    order_ref = {"$ref": "#/components/schemas/OrderResult"}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Kaipiao 开票集成接口", "version": "1.0",
+                 "description": "门店/电商系统推送已付款订单与退款；签名方式见 docs/api.md。"},
+        "servers": [{"url": "/"}],
+        "security": _signed,
+        "paths": {
+            "/api/v1/orders": {"post": {
+                "summary": "提交一个已付款订单", "operationId": "createOrder",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}},
+                "responses": _responses({"201": {"description": "已接收", "content": {"application/json": {"schema": order_ref}}},
+                                         "200": {"description": "同一订单已接收过（幂等）", "content": {"application/json": {"schema": order_ref}}}},
+                                        400, 409, 422)}},
+            "/api/v1/orders/batch": {"post": {
+                "summary": f"批量提交订单（≤{MAX_BATCH}）", "operationId": "createOrders",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["orders"],
+                    "properties": {"orders": {"type": "array", "maxItems": MAX_BATCH, "items": {"$ref": "#/components/schemas/Order"}}}}}}},
+                "responses": _responses({"200": {"description": "逐个订单的结果", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"results": {"type": "array", "items": {"type": "object", "properties": {
+                        "status": {"type": "integer", "enum": [200, 201, 409, 422]}, "order_no": {"type": "string"},
+                        "order": order_ref, "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Error"}}}}},
+                        "summary": {"type": "object"}}}}}}}, 400, 422)}},
+            "/api/v1/orders/{order_no}": {"get": {
+                "summary": "查询订单及其发票状态", "operationId": "getOrder",
+                "parameters": [{"name": "order_no", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": _responses({"200": {"description": "订单", "content": {"application/json": {"schema": order_ref}}}}, 404)}},
+            "/api/v1/refunds": {"post": {
+                "summary": "提交一笔退款", "operationId": "createRefund",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refund"}}}},
+                "responses": _responses({"201": {"description": "已接收"}, "200": {"description": "同一退款已接收过"}},
+                                        400, 404, 409, 422)}},
+            "/api/v1/refunds/batch": {"post": {
+                "summary": f"批量提交退款（≤{MAX_BATCH}）", "operationId": "createRefunds",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"refunds": {"type": "array", "maxItems": MAX_BATCH,
+                                                                  "items": {"$ref": "#/components/schemas/Refund"}}}}}}},
+                "responses": _responses({"200": {"description": "逐笔结果"}}, 400, 422)}},
+        },
+        "components": {
+            "securitySchemes": {
+                "KeyId": {"type": "apiKey", "in": "header", "name": "X-Key-Id"},
+                "Timestamp": {"type": "apiKey", "in": "header", "name": "X-Timestamp", "description": "Unix 秒，±300 秒"},
+                "Nonce": {"type": "apiKey", "in": "header", "name": "X-Nonce", "description": "16–64 位，10 分钟内不可重复"},
+                "Signature": {"type": "apiKey", "in": "header", "name": "X-Signature",
+                              "description": "hex HMAC-SHA256(secret, METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(sha256(body)))"},
+            },
+            "schemas": {
+                "Error": _error,
+                "ErrorBody": _error_body,
+                "Buyer": {"type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string", "maxLength": 200}, "tax_id": {"type": "string", "maxLength": 20},
+                    "is_person": {"type": "boolean"}, "address": {"type": "string"}, "phone": {"type": "string"},
+                    "bank_name": {"type": "string"}, "bank_account": {"type": "string"},
+                    "email": {"type": "string"}, "mobile": {"type": "string"}}},
+                "Line": {"type": "object", "properties": {
+                    "sku": {"type": "string", "description": "商品目录编码；给出时名称/编码/税率可省略"},
+                    "name": {"type": "string", "maxLength": 100},
+                    "tax_code": {"type": "string", "pattern": r"^\d{19}$"},
+                    "rate": {**_number, "example": "0.13"}, "spec": {"type": "string"}, "unit": {"type": "string"},
+                    "quantity": _number, "unit_price": _number, "amount": {**_money, "description": "不填数量单价时的行金额"},
+                    "price_includes_tax": {"type": "boolean"},
+                    "preferential": {"type": "string", "enum": ["", "03", "04"]}}},
+                "Order": {"type": "object", "required": ["order_no", "paid_at", "lines", "total"], "properties": {
+                    "order_no": {"type": "string", "pattern": r"^[A-Za-z0-9_\-.:]{1,64}$"},
+                    "paid_at": {"type": "string", "format": "date-time"},
+                    "invoice_type": {"type": "string", "enum": ["01", "02"], "default": "02"},
+                    "buyer": {"$ref": "#/components/schemas/Buyer"},
+                    "price_includes_tax": {"type": "boolean", "default": True},
+                    "lines": {"type": "array", "minItems": 1, "maxItems": MAX_LINES, "items": {"$ref": "#/components/schemas/Line"}},
+                    "total": {**_money, "description": "价税合计，须等于明细合计"},
+                    "remark": {"type": "string", "maxLength": 450}}},
+                "Invoice": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["blue", "red"]},
+                    "type": {"type": "string"}, "status": {"type": "string",
+                                                           "enum": ["draft", "pending", "uploading", "issued", "failed", "cancelled"]},
+                    "number": {"type": "string", "nullable": True}, "total_with_tax": _money,
+                    "issued_at": {"type": "string", "nullable": True},
+                    "failure": {"type": "object", "nullable": True}}},
+                "OrderResult": {"type": "object", "properties": {
+                    "order_no": {"type": "string"}, "store": {"type": "string"}, "status": {"type": "string"},
+                    "total": _money, "paid_at": {"type": "string"}, "received_at": {"type": "string"},
+                    "invoices": {"type": "array", "items": {"$ref": "#/components/schemas/Invoice"}},
+                    "refunds": {"type": "array", "items": {"type": "object"}}}},
+                "Refund": {"type": "object", "required": ["refund_id", "order_no", "refunded_at", "amount"], "properties": {
+                    "refund_id": {"type": "string"}, "order_no": {"type": "string"},
+                    "refunded_at": {"type": "string", "format": "date-time"}, "amount": _money,
+                    "reason": {"type": "string"},
+                    "lines": {"type": "array", "items": {"type": "object", "required": ["line_no", "amount"], "properties": {
+                        "line_no": {"type": "integer"}, "quantity": _number, "amount": _money}}}}},
+            },
+        },
+    }

@@ -1,0 +1,204 @@
+"""Integration API views: parse, authenticate, call one service, answer JSON (docs/api.md)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit.services import Actor
+from invoicing.api import parse
+from invoicing.api.auth import AuthFailed, authenticate, touch
+from invoicing.api.schema import openapi_schema
+from invoicing.api.serialize import order_public, refund_public
+from invoicing.models import Order, Product
+from invoicing.services.errors import ServiceError
+from invoicing.services.orders import CONFLICT, EXISTING, order_receive_many
+from invoicing.services.refunds import refund_receive
+
+logger = logging.getLogger(__name__)
+
+
+def max_body() -> int:
+    return int(getattr(settings, "API_MAX_BODY_BYTES", 2 * 1024 * 1024))
+
+
+def error_response(status: int, errors: list, *, extra: dict | None = None) -> JsonResponse:
+    items = [e.as_dict() if isinstance(e, parse.ApiError) else e for e in errors]
+    body = {"error": items[0], "errors": items}
+    body.update(extra or {})
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def ok(status: int, body: dict) -> JsonResponse:
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def err(code: str, message: str, field: str = "") -> parse.ApiError:
+    return parse.ApiError(code=code, message=message, field=field)
+
+
+def api_view(methods: list[str]):
+    """Body limit, signature check and JSON decoding shared by every signed endpoint."""
+
+    def decorate(view):
+        @csrf_exempt
+        @require_http_methods(methods)
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            length = request.META.get("CONTENT_LENGTH") or "0"
+            if not length.isdigit() or int(length) > max_body():
+                return error_response(413, [err("body_too_large",
+                                                f"请求体超过{max_body() // (1024 * 1024)}MB上限，请分批提交（每批最多{parse.MAX_BATCH}个订单）")])
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                return error_response(413, [err("body_too_large", "请求体过大，请分批提交")])
+            try:
+                key = authenticate(request, body)
+            except AuthFailed as exc:
+                return error_response(401, [exc.error])
+            data = None
+            if request.method != "GET":
+                try:
+                    data = json.loads(body.decode("utf-8"), parse_float=Decimal)
+                except (UnicodeDecodeError, ValueError) as exc:
+                    return error_response(400, [err("malformed_json", f"请求体不是合法的 UTF-8 JSON：{str(exc)[:120]}")])
+            touch(key)
+            return view(request, key, data, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _products_for(company, items) -> dict:
+    skus = set()
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("lines"), list):
+            skus |= {line.get("sku") for line in item["lines"] if isinstance(line, dict) and isinstance(line.get("sku"), str)}
+    skus.discard(None)
+    if not skus:
+        return {}
+    return {p.sku: p for p in Product.objects.filter(company=company, sku__in=skus, active=True)}
+
+
+def _actor(key) -> Actor:
+    return Actor.api_key(f"{key.label} ({key.key_id})")
+
+
+def _order_answer(outcome) -> tuple[int, dict]:
+    if outcome.status == CONFLICT:
+        return 409, {"error": err("order_no_conflict",
+                                  f"订单号 {outcome.order_no} 已提交过且内容不同；同一订单号只能对应一笔订单，请勿修改后重复提交",
+                                  "order_no").as_dict()}
+    body = order_public(outcome.order)
+    return (200 if outcome.status == EXISTING else 201), body
+
+
+@api_view(["POST"])
+def orders_create(request, key, data):
+    """POST /api/v1/orders — one paid order."""
+    parsed = parse.parse_order(data, products=_products_for(key.store.company, [data]))
+    if isinstance(parsed, list):
+        return error_response(422, parsed)
+    [outcome] = order_receive_many(store=key.store, parsed_orders=[parsed], actor=_actor(key), api_key=key)
+    status, body = _order_answer(outcome)
+    if status == 409:
+        return error_response(409, [body["error"]])
+    return ok(status, body)
+
+
+@api_view(["POST"])
+def orders_batch(request, key, data):
+    """POST /api/v1/orders/batch — up to 500 orders; each answered on its own (all valid ones in one transaction)."""
+    items = data.get("orders") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        return error_response(422, [err("orders_missing", "请求体应为 {\"orders\": [...]}，至少一个订单", "orders")])
+    if len(items) > parse.MAX_BATCH:
+        return error_response(422, [err("batch_too_large", f"每批最多{parse.MAX_BATCH}个订单，当前{len(items)}个，请分批提交",
+                                        "orders")])
+    products = _products_for(key.store.company, items)
+    results: list[dict | None] = [None] * len(items)
+    valid, positions = [], []
+    for index, item in enumerate(items):
+        parsed = parse.parse_order(item, prefix=f"orders[{index}]", products=products)
+        if isinstance(parsed, list):
+            results[index] = {"status": 422, "order_no": item.get("order_no") if isinstance(item, dict) else None,
+                              "errors": [e.as_dict() for e in parsed]}
+        else:
+            valid.append(parsed)
+            positions.append(index)
+    if valid:
+        outcomes = order_receive_many(store=key.store, parsed_orders=valid, actor=_actor(key), api_key=key)
+        for index, outcome in zip(positions, outcomes, strict=True):
+            status, body = _order_answer(outcome)
+            if status == 409:
+                results[index] = {"status": 409, "order_no": outcome.order_no, "errors": [body["error"]]}
+            else:
+                results[index] = {"status": status, "order_no": outcome.order_no, "order": body}
+    summary = {str(code): sum(1 for r in results if r["status"] == code) for code in (201, 200, 409, 422)}
+    return ok(200, {"results": results, "summary": summary})
+
+
+@api_view(["GET"])
+def order_detail(request, key, data, order_no: str):
+    """GET /api/v1/orders/<order_no> — only orders of the key's store (another store's: 404)."""
+    order = (Order.objects.select_related("store").prefetch_related("invoices", "refunds__order")
+             .filter(company_id=key.store.company_id, store=key.store, order_no=order_no).first())
+    if order is None:
+        return error_response(404, [err("order_not_found", f"本门店没有订单号为 {order_no} 的订单", "order_no")])
+    return ok(200, order_public(order))
+
+
+@api_view(["POST"])
+def refunds_create(request, key, data):
+    """POST /api/v1/refunds — one refund against an order of the key's store."""
+    parsed = parse.parse_refund(data)
+    if isinstance(parsed, list):
+        return error_response(422, parsed)
+    try:
+        refund, created = refund_receive(store=key.store, parsed=parsed, actor=_actor(key))
+    except ServiceError as exc:
+        status = 404 if exc.code == "order_not_found" else 409 if exc.code == "refund_id_conflict" else 422
+        return error_response(status, [err(exc.code, exc.message, exc.field)])
+    return ok(201 if created else 200, refund_public(refund))
+
+
+@api_view(["POST"])
+def refunds_batch(request, key, data):
+    """POST /api/v1/refunds/batch — up to 500 refunds, each answered (and written) on its own."""
+    items = data.get("refunds") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        return error_response(422, [err("refunds_missing", "请求体应为 {\"refunds\": [...]}，至少一笔退款", "refunds")])
+    if len(items) > parse.MAX_BATCH:
+        return error_response(422, [err("batch_too_large", f"每批最多{parse.MAX_BATCH}笔退款", "refunds")])
+    results = []
+    for index, item in enumerate(items):
+        parsed = parse.parse_refund(item, prefix=f"refunds[{index}]")
+        if isinstance(parsed, list):
+            results.append({"status": 422, "errors": [e.as_dict() for e in parsed]})
+            continue
+        try:
+            refund, created = refund_receive(store=key.store, parsed=parsed, actor=_actor(key))
+        except ServiceError as exc:
+            status = 404 if exc.code == "order_not_found" else 409 if exc.code == "refund_id_conflict" else 422
+            results.append({"status": status, "refund_id": parsed.refund_id,
+                            "errors": [err(exc.code, exc.message, f"refunds[{index}].{exc.field}" if exc.field else "").as_dict()]})
+            continue
+        results.append({"status": 201 if created else 200, "refund_id": refund.refund_id,
+                        "refund": refund_public(refund)})
+    return ok(200, {"results": results})
+
+
+@require_GET
+def openapi(request):
+    """GET /api/v1/openapi.json — the OpenAPI 3 description (public)."""
+    return ok(200, openapi_schema())

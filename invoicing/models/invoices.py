@@ -1,0 +1,210 @@
+"""Invoices (blue and red), their lines and timeline, upload batches and per-store day figures."""
+
+from django.db import models
+from django.db.models import Q
+
+from stores.models import Company, Store
+
+from .orders import Order, StoreScopedQuerySet
+
+
+class UploadBatch(models.Model):
+    """One QDFPSC call's worth of invoices; stored with its request *before* the call.
+
+    prepared → sending → accepted (sllsh known) → done; a lost answer makes it ``unknown``, which
+    is resolved by uploading the very same request again (the platform answers "03 uploaded
+    before" for what it already has), never by giving the invoices new numbers.
+    """
+
+    class Status(models.TextChoices):
+        PREPARED = "prepared", "待上传"
+        SENDING = "sending", "上传中"
+        ACCEPTED = "accepted", "已受理，等待结果"
+        UNKNOWN = "unknown", "结果未知，待核实"
+        DONE = "done", "已完成"
+        FAILED = "failed", "平台拒绝"
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="upload_batches")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED)
+    acceptance_serial = models.CharField("受理流水号", max_length=64, blank=True)
+    request = models.JSONField("上传报文")
+    invoice_count = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    polls = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "上传批次"
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} {self.status} {self.acceptance_serial}"
+
+
+class InvoiceQuerySet(StoreScopedQuerySet):
+    pass
+
+
+class Invoice(models.Model):
+    class Kind(models.TextChoices):
+        BLUE = "blue", "蓝字发票"
+        RED = "red", "红字发票"
+
+    class Type(models.TextChoices):
+        SPECIAL = "01", "增值税专用发票"
+        ORDINARY = "02", "普通发票"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿（待人工开具）"
+        PENDING = "pending", "待开具"
+        UPLOADING = "uploading", "上传中"
+        ISSUED = "issued", "已开具"
+        FAILED = "failed", "开具失败"
+        CANCELLED = "cancelled", "已取消"
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="invoices")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="invoices")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices")
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.BLUE)
+    type = models.CharField("发票种类", max_length=2, choices=Type.choices, default=Type.ORDINARY)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    number = models.CharField("发票号码", max_length=20, null=True, blank=True, unique=True)
+    # Numbers this invoice held before and gave up (kept for reconciliation, never reused elsewhere).
+    previous_numbers = models.JSONField(default=list, blank=True)
+    blue_invoice = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="red_invoices"
+    )
+    red_form_number = models.CharField("红字确认单编号", max_length=40, blank=True)
+    buyer_name = models.CharField("购方名称", max_length=200, blank=True)
+    buyer_tax_id = models.CharField("购方税号", max_length=20, blank=True)
+    buyer_is_person = models.BooleanField("自然人", default=False)
+    buyer_address = models.CharField(max_length=300, blank=True)
+    buyer_phone = models.CharField(max_length=40, blank=True)
+    buyer_bank_name = models.CharField(max_length=200, blank=True)
+    buyer_bank_account = models.CharField(max_length=60, blank=True)
+    buyer_email = models.CharField(max_length=254, blank=True)
+    buyer_mobile = models.CharField(max_length=20, blank=True)
+    seller = models.JSONField("销方信息", default=dict)
+    total_amount = models.DecimalField("合计金额", max_digits=18, decimal_places=2)
+    total_tax = models.DecimalField("合计税额", max_digits=18, decimal_places=2)
+    total_with_tax = models.DecimalField("价税合计", max_digits=18, decimal_places=2)
+    remark = models.CharField("备注", max_length=450, blank=True)
+    drawer = models.CharField("开票人", max_length=40, blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_message = models.TextField("失败原因", blank=True)
+    # The issue time printed on the invoice (kprq), fixed when the number is assigned so that
+    # a re-upload sends the same value; ``confirmed_at`` is when the platform confirmed it.
+    issued_at = models.DateTimeField("开票日期", null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    upload_batch = models.ForeignKey(
+        UploadBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    order_received_at = models.DateTimeField(null=True, blank=True)
+    platform_state = models.CharField("平台状态", max_length=20, blank=True)
+    platform_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "发票"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["store", "created_at"]),
+            models.Index(fields=["company", "status", "id"], name="invoice_company_status"),
+            models.Index(fields=["status", "updated_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="issued") | Q(number__isnull=False), name="issued_invoice_has_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.FAILED)
+
+
+class InvoiceLine(models.Model):
+    class LineKind(models.TextChoices):
+        NORMAL = "00", "正常行"
+        DISCOUNT = "01", "折扣行"
+        DISCOUNTED = "02", "被折扣行"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField("序号")
+    name = models.CharField("项目名称", max_length=100)
+    tax_code = models.CharField("税收分类编码", max_length=19)
+    spec = models.CharField("规格型号", max_length=40, blank=True)
+    unit = models.CharField("单位", max_length=20, blank=True)
+    quantity = models.DecimalField("数量", max_digits=30, decimal_places=13, null=True, blank=True)
+    unit_price = models.DecimalField("单价", max_digits=30, decimal_places=13, null=True, blank=True)
+    amount = models.DecimalField("金额", max_digits=18, decimal_places=2)
+    rate = models.DecimalField("税率", max_digits=5, decimal_places=3)
+    tax = models.DecimalField("税额", max_digits=18, decimal_places=2)
+    line_kind = models.CharField(max_length=2, choices=LineKind.choices, default=LineKind.NORMAL)
+    preferential = models.CharField("优惠政策标识", max_length=2, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "发票明细"
+        ordering = ["invoice_id", "line_no"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "line_no"], name="invoice_line_no_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.line_no} {self.name}"
+
+
+class InvoiceEvent(models.Model):
+    """One step on an invoice's timeline (the audit trail holds the full before/after)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(db_index=True)
+    status_from = models.CharField(max_length=10, blank=True)
+    status_to = models.CharField(max_length=10)
+    message = models.CharField(max_length=500, blank=True)
+    actor_label = models.CharField(max_length=150)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "发票时间线"
+        ordering = ["invoice_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.status_from}→{self.status_to}"
+
+
+class StoreDayStats(models.Model):
+    """Per store and day (Asia/Shanghai): what the dashboard reads, kept current by upserts."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="day_stats")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    orders_received = models.PositiveIntegerField(default=0)
+    issued_count = models.PositiveIntegerField(default=0)
+    issued_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    failed_by_reason = models.JSONField(default=dict)
+    # Latency from order received to platform confirmation: counts per bucket upper bound (ms,
+    # see invoicing.services.stats.LATENCY_BUCKETS_MS) plus the sum for the mean.
+    latency_buckets = models.JSONField(default=dict)
+    latency_sum_ms = models.BigIntegerField(default=0)
+    latency_count = models.PositiveIntegerField(default=0)
+    delivered_count = models.PositiveIntegerField(default=0)
+    red_issued_count = models.PositiveIntegerField(default=0)
+    red_issued_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    objects = StoreScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "门店日统计"
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="store_day_stats_unique")]
+        indexes = [models.Index(fields=["company", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"

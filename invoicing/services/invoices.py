@@ -1,0 +1,154 @@
+"""Invoice state changes: each writes the row, its audit event, a timeline step, the day figures
+and (after commit) the webhooks, in the caller's transaction.
+
+``record_transitions`` is the one place that does this, for one invoice or a batch of 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import Actor, audit_record
+from invoicing.models import Invoice, InvoiceEvent, InvoiceLine
+from invoicing.services.stats import StatsDelta
+
+S = Invoice.Status
+
+
+def invoice_snapshot(invoice: Invoice) -> dict:
+    return {
+        "status": invoice.status,
+        "number": invoice.number,
+        "total_with_tax": invoice.total_with_tax,
+        "failure_code": invoice.failure_code,
+        "failure_message": invoice.failure_message,
+        "upload_batch": invoice.upload_batch_id,
+    }
+
+
+@dataclass
+class Transition:
+    invoice: Invoice
+    before: dict
+    message: str = ""
+
+
+def begin(invoice: Invoice, message: str = "") -> Transition:
+    """Snapshot an invoice before changing it in memory."""
+    return Transition(invoice=invoice, before=invoice_snapshot(invoice), message=message)
+
+
+def record_transitions(transitions: Iterable[Transition], *, actor: Actor, action: str,
+                       update_fields: list[str] | None = None, stats: StatsDelta | None = None) -> None:
+    """Save the changed invoices and write audit rows, timeline, day figures and webhooks."""
+    transitions = list(transitions)
+    if not transitions:
+        return
+    now = timezone.now()
+    invoices = [t.invoice for t in transitions]
+    for invoice in invoices:
+        invoice.updated_at = now
+    if update_fields is not None:
+        Invoice.objects.bulk_update(invoices, [*update_fields, "updated_at"])
+    own_stats = stats is None
+    stats = stats or StatsDelta()
+    events = []
+    for t in transitions:
+        invoice = t.invoice
+        audit_record(actor=actor, action=action, obj=invoice, company=invoice.company, store=invoice.store,
+                     before=t.before, after=invoice_snapshot(invoice))
+        if t.before["status"] != invoice.status or t.message:
+            events.append(InvoiceEvent(
+                invoice=invoice, created_at=now, status_from=t.before["status"] or "", status_to=invoice.status,
+                message=(t.message or invoice.failure_message or "")[:500], actor_label=actor.label[:150],
+            ))
+        if t.before["status"] != invoice.status:
+            if invoice.status == S.ISSUED:
+                stats.invoice_issued(invoice)
+            elif invoice.status == S.FAILED:
+                stats.invoice_failed(invoice, moment=now)
+    InvoiceEvent.objects.bulk_create(events)
+    if own_stats:
+        stats.write()
+    from invoicing.services.webhooks import webhooks_queue_for_invoices
+
+    changed = [t.invoice for t in transitions
+               if t.before["status"] != t.invoice.status and t.invoice.status in (S.ISSUED, S.FAILED, S.CANCELLED)]
+    webhooks_queue_for_invoices(changed)
+
+
+def _company_invoice_lock(invoice_id: int) -> Invoice:
+    return Invoice.objects.select_for_update().select_related("company", "store").get(pk=invoice_id)
+
+
+@transaction.atomic
+def invoice_cancel(*, invoice: Invoice, actor: Actor, reason: str = "") -> Invoice:
+    """Cancel an invoice that was never uploaded (a 数电票 that was issued can only be reversed)."""
+    from invoicing.services.errors import ServiceError
+
+    invoice = _company_invoice_lock(invoice.pk)
+    if invoice.status not in (S.DRAFT, S.PENDING, S.FAILED):
+        if invoice.status == S.ISSUED:
+            raise ServiceError("invoice_issued", "数电发票开具后不能作废或取消，只能开具红字发票冲销")
+        raise ServiceError("invoice_uploading", "发票正在上传税务平台，不能取消；请等待结果")
+    t = begin(invoice, reason or "已取消")
+    invoice.status = S.CANCELLED
+    record_transitions([t], actor=actor, action="invoice.cancel", update_fields=["status"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
+    """Send a draft (waiting for a person) to the pipeline."""
+    from invoicing.services.errors import ServiceError
+    from invoicing.services.pipeline import schedule_company_batch
+
+    invoice = _company_invoice_lock(invoice.pk)
+    if invoice.status != S.DRAFT:
+        raise ServiceError("invoice_not_draft", "只有草稿状态的发票可以提交开具")
+    t = begin(invoice, "提交开具")
+    invoice.status = S.PENDING
+    record_transitions([t], actor=actor, action="invoice.submit", update_fields=["status"])
+    transaction.on_commit(lambda: schedule_company_batch(invoice.company_id))
+    return invoice
+
+
+@transaction.atomic
+def invoice_resubmit(*, invoice: Invoice, actor: Actor) -> Invoice:
+    """Send a failed invoice (after it was fixed) back to the pipeline.
+
+    Number reuse: a number the platform *refused* (per-invoice status 02, or a whole batch refused
+    before processing) was never consumed by an issued invoice, so the invoice keeps it and uploads
+    it again with the corrected content — unless the year changed (numbers never cross a year).
+    A number the platform holds for *another* content (03 with a different total) is never reused:
+    the invoice gives it up (kept in ``previous_numbers``) and gets a fresh one.
+    """
+    from invoicing.services.errors import ServiceError
+    from invoicing.services.pipeline import REUSABLE_NUMBER_FAILURES, schedule_company_batch
+
+    invoice = _company_invoice_lock(invoice.pk)
+    if invoice.status != S.FAILED:
+        raise ServiceError("invoice_not_failed", "只有开具失败的发票可以重新提交")
+    t = begin(invoice, "修改后重新提交")
+    current_year = timezone.localtime().strftime("%y")
+    if invoice.number and (invoice.failure_code not in REUSABLE_NUMBER_FAILURES
+                           or invoice.number[:2] != current_year):
+        invoice.previous_numbers = [*invoice.previous_numbers, invoice.number]
+        invoice.number = None
+    invoice.status = S.PENDING
+    invoice.failure_code = ""
+    invoice.failure_message = ""
+    invoice.upload_batch = None
+    record_transitions([t], actor=actor, action="invoice.resubmit",
+                       update_fields=["status", "number", "previous_numbers", "failure_code", "failure_message",
+                                      "upload_batch"])
+    transaction.on_commit(lambda: schedule_company_batch(invoice.company_id))
+    return invoice
+
+
+def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
+    return list(invoice.lines.order_by("line_no"))

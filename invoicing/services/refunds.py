@@ -1,0 +1,144 @@
+"""Refunds: before the invoice is uploaded they shrink or cancel it; after, they wait for a red letter.
+
+The red-letter engineer's entry points are ``invoicing.selectors.refunds_awaiting_red_letter``
+(what to reverse: the refund, its order's issued blue invoice, the refunded lines/amount) and
+``refund_mark_reversed`` (call it in the transaction that creates the red invoice).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+
+from audit.services import Actor, audit_record
+from invoicing.models import Invoice, InvoiceLine, Order, Refund
+from invoicing.rules.amounts import compute_line, compute_totals, unit_price
+from invoicing.services.errors import ServiceError
+from invoicing.services.invoices import begin, record_transitions
+from invoicing.services.orders import invoice_lines_from
+
+S = Invoice.Status
+NOT_YET_UPLOADED = (S.DRAFT, S.PENDING, S.FAILED)
+
+
+def _dec(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+@transaction.atomic
+def refund_receive(*, store, parsed, actor: Actor) -> tuple[Refund, bool]:
+    """Store a refund (idempotent by refund_id) and apply it to the order's invoice; returns (refund, created)."""
+    company = store.company
+    existing = Refund.objects.select_related("order").filter(company=company, refund_id=parsed.refund_id).first()
+    if existing is not None:
+        if existing.payload_hash == parsed.payload_hash and existing.store_id == store.pk:
+            return existing, False
+        raise ServiceError("refund_id_conflict", f"退款单号 {parsed.refund_id} 已提交过且内容不同，请勿修改后重复提交",
+                           "refund_id")
+    order = Order.objects.select_for_update().filter(company=company, store=store, order_no=parsed.order_no).first()
+    if order is None:
+        raise ServiceError("order_not_found", f"本门店没有订单号为 {parsed.order_no} 的订单", "order_no")
+    previous = list(order.refunds.all())
+    refunded_before = sum((r.amount for r in previous), Decimal(0))
+    remaining = order.total_with_tax - refunded_before
+    if parsed.amount > remaining:
+        raise ServiceError("refund_exceeds_order",
+                           f"退款金额 {parsed.amount} 超过订单剩余可退金额 {remaining}", "amount")
+    order_lines = {line["line_no"]: line for line in order.lines}
+    per_line = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for refund in previous:
+        for line in refund.lines:
+            per_line[line["line_no"]][0] += _dec(line["amount"])
+            per_line[line["line_no"]][1] += _dec(line.get("quantity")) or 0
+    for index, line in enumerate(parsed.lines):
+        source = order_lines.get(line["line_no"])
+        if source is None:
+            raise ServiceError("refund_line_unknown", f"订单没有第{line['line_no']}行", f"lines[{index}].line_no")
+        per_line[line["line_no"]][0] += line["amount"]
+        per_line[line["line_no"]][1] += line["quantity"] or 0
+        if per_line[line["line_no"]][0] > _dec(source["with_tax"]):
+            raise ServiceError("refund_line_exceeds", f"第{line['line_no']}行累计退款超过该行金额 {source['with_tax']}",
+                               f"lines[{index}].amount")
+        if source.get("quantity") and per_line[line["line_no"]][1] > _dec(source["quantity"]):
+            raise ServiceError("refund_quantity_exceeds", f"第{line['line_no']}行累计退货数量超过该行数量 {source['quantity']}",
+                               f"lines[{index}].quantity")
+    is_full = parsed.amount == remaining
+
+    invoice = (Invoice.objects.select_for_update(of=("self",)).select_related("company", "store", "order")
+               .filter(order=order, kind=Invoice.Kind.BLUE).exclude(status=S.CANCELLED).order_by("-id").first())
+    if invoice is not None and invoice.status in NOT_YET_UPLOADED:
+        if not is_full and not parsed.lines:
+            raise ServiceError("refund_lines_required",
+                               "发票尚未开具，部分退款须提供退款明细（lines：行号与金额），以便扣减待开发票", "lines")
+        status = Refund.Status.APPLIED
+    elif invoice is not None:
+        status = Refund.Status.AWAITING_RED_LETTER
+    else:
+        status = Refund.Status.APPLIED
+
+    refund = Refund.objects.create(
+        company=company, store=store, order=order, refund_id=parsed.refund_id, payload_hash=parsed.payload_hash,
+        lines=[{"line_no": line["line_no"], "quantity": None if line["quantity"] is None else str(line["quantity"]),
+                "amount": str(line["amount"])} for line in parsed.lines],
+        amount=parsed.amount, is_full=is_full, reason=parsed.reason, status=status, refunded_at=parsed.refunded_at,
+    )
+    audit_record(actor=actor, action="refund.receive", obj=refund, company=company, store=store,
+                 after={"refund_id": refund.refund_id, "order": order.order_no, "amount": refund.amount,
+                        "status": refund.status})
+    if invoice is not None and status == Refund.Status.APPLIED:
+        if is_full:
+            t = begin(invoice, f"订单已全额退款（{refund.refund_id}），未开具的发票取消")
+            invoice.status = S.CANCELLED
+            record_transitions([t], actor=actor, action="invoice.cancel", update_fields=["status"])
+        else:
+            _reduce_invoice(invoice, order, per_line, refund, actor)
+    order.status = Order.Status.REFUNDED if is_full else Order.Status.PARTLY_REFUNDED
+    order.save(update_fields=["status"])
+    return refund, True
+
+
+def _reduce_invoice(invoice: Invoice, order: Order, per_line, refund: Refund, actor: Actor) -> None:
+    """Rebuild a not-yet-uploaded invoice from the order lines minus everything refunded so far."""
+    new_lines = []
+    for line in order.lines:
+        refunded_amount, refunded_quantity = per_line.get(line["line_no"], (Decimal(0), Decimal(0)))
+        with_tax = _dec(line["with_tax"]) - refunded_amount
+        if with_tax <= 0:
+            continue
+        quantity = _dec(line.get("quantity"))
+        if quantity is not None:
+            quantity = quantity - refunded_quantity
+        figures = compute_line(rate=_dec(line["rate"]), amount=with_tax, price_includes_tax=True)
+        new_lines.append({
+            **line, "amount": figures.amount, "tax": figures.tax,
+            "quantity": quantity if quantity and quantity > 0 else None,
+            "unit_price": unit_price(figures.amount / quantity) if quantity and quantity > 0 else None,
+        })
+    t = begin(invoice, f"订单部分退款（{refund.refund_id}），待开发票按退款扣减")
+    if not new_lines:
+        invoice.status = S.CANCELLED
+        record_transitions([t], actor=actor, action="invoice.cancel", update_fields=["status"])
+        return
+    totals = compute_totals((line["amount"], line["tax"]) for line in new_lines)
+    InvoiceLine.objects.filter(invoice=invoice).delete()
+    InvoiceLine.objects.bulk_create(invoice_lines_from(invoice, new_lines))
+    invoice.total_amount, invoice.total_tax, invoice.total_with_tax = totals.amount, totals.tax, totals.with_tax
+    record_transitions([t], actor=actor, action="invoice.reduce",
+                       update_fields=["total_amount", "total_tax", "total_with_tax"])
+
+
+@transaction.atomic
+def refund_mark_reversed(*, refund: Refund, red_invoice: Invoice, actor: Actor) -> Refund:
+    """For the red-letter flow: link the red invoice that reverses this refund (call in its transaction)."""
+    refund = Refund.objects.select_for_update().select_related("company", "store").get(pk=refund.pk)
+    if refund.status != Refund.Status.AWAITING_RED_LETTER:
+        raise ServiceError("refund_not_awaiting", "该退款不在待红冲状态")
+    before = {"status": refund.status}
+    refund.status = Refund.Status.REVERSED
+    refund.red_invoice = red_invoice
+    refund.save(update_fields=["status", "red_invoice"])
+    audit_record(actor=actor, action="refund.reversed", obj=refund, company=refund.company, store=refund.store,
+                 before=before, after={"status": refund.status, "red_invoice": red_invoice.pk})
+    return refund
