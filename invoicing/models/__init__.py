@@ -29,3 +29,6 @@ __all__ += [
     "WebhookDelivery",
     "WebhookEndpoint",
 ]
+from invoicing.models.dashboard import CategoryDayStats  # noqa: E402
+
+__all__ += ["CategoryDayStats"]
