@@ -96,11 +96,23 @@ def sm2_generate_keypair() -> tuple[str, str]:
     return private, public
 
 
+def _sm2_bare_public_key(public_key_hex: str) -> str:
+    """x||y without the 04 prefix, set on CryptSM2 *after* construction.
+
+    gmssl's constructor does ``public_key.lstrip("04")`` when the key starts with "04": that
+    strips every leading 0 and 4 character, so a bare 128-hex key whose x begins with "04"
+    (1 key in 256) was corrupted and never verified. We strip a real prefix ourselves.
+    """
+    key = (public_key_hex or "").lower()
+    return key[2:] if len(key) == 130 and key.startswith("04") else key
+
+
 def sm2_sign(private_key_hex: str, public_key_hex: str, message: bytes) -> str:
     """SM2-with-SM3 signature (r||s hex) over ``message``, with the default user id."""
     from gmssl import sm2
 
-    signer = sm2.CryptSM2(private_key=private_key_hex, public_key=public_key_hex)
+    signer = sm2.CryptSM2(private_key=private_key_hex, public_key="")
+    signer.public_key = _sm2_bare_public_key(public_key_hex)
     return signer.sign_with_sm3(message, secrets.token_hex(32))
 
 
@@ -108,7 +120,8 @@ def sm2_verify(public_key_hex: str, message: bytes, signature_hex: str) -> bool:
     from gmssl import sm2
 
     try:
-        verifier = sm2.CryptSM2(private_key="", public_key=public_key_hex)
+        verifier = sm2.CryptSM2(private_key="", public_key="")
+        verifier.public_key = _sm2_bare_public_key(public_key_hex)
         return bool(verifier.verify_with_sm3(signature_hex, message))
     except (ValueError, TypeError, IndexError):
         return False
