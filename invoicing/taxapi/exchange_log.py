@@ -11,6 +11,14 @@ accepted while our invoice rows vanished is found again through this log. So:
    it appears only if the caller commits. That is the documented weakness of running without
    the alias, and the reason to configure it.
 
+Two connections in one process can wait for each other where PostgreSQL cannot see it: the
+row's foreign keys to the company and store take a KEY SHARE lock, which a caller holding
+``SELECT ... FOR UPDATE`` on that company blocks until it commits — and it commits only after
+this call returns. So the write on the alias checks its keys at once under a short
+``lock_timeout``; if it cannot (row locked, or the company not yet committed), it falls back to
+path 2/3 on ``default``. Callers that hold a company or store row across a platform call
+should lock it with ``select_for_update(no_key=True)``, which does not block the check.
+
 The row holds only decrypted business JSON and our classification: never the key, the
 encrypted body, the signature or the nonce (the provider does not even pass them here).
 A failure to write the row is logged with its ids and swallowed: it must not turn an upload the
@@ -57,38 +65,70 @@ def log_alias() -> str | None:
     return EXCHANGE_LOG_ALIAS if EXCHANGE_LOG_ALIAS in settings.DATABASES else None
 
 
+#: How long the write on the dedicated connection may wait for a row lock (see the docstring).
+LOCK_TIMEOUT_MS = 2000
+
+
 def record_exchange(record: ExchangeRecord) -> None:
     """Persist ``record`` as soon as it can be made durable (see the module docstring)."""
     alias = log_alias()
     if alias is not None:
-        _save(record, using=alias)
-    elif transaction.get_connection(DEFAULT_DB_ALIAS).in_atomic_block:
+        try:
+            _save_independently(record, using=alias)
+            return
+        except DatabaseError as exc:
+            logger.warning(
+                "exchange log: own connection failed (%s), writing with the caller: service=%s trace_id=%s",
+                type(exc).__name__,
+                record.service,
+                record.trace_id,
+            )
+    if transaction.get_connection(DEFAULT_DB_ALIAS).in_atomic_block:
         transaction.on_commit(lambda: _save(record, using=DEFAULT_DB_ALIAS), using=DEFAULT_DB_ALIAS, robust=True)
     else:
         _save(record, using=DEFAULT_DB_ALIAS)
 
 
-def _save(record: ExchangeRecord, *, using: str) -> None:
+def _save_independently(record: ExchangeRecord, *, using: str) -> None:
+    """Insert on the dedicated connection, checking foreign keys now and waiting for locks briefly."""
+    from django.db import connections
+
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
+            # Parameters cannot be bound in SET; the value is our own integer.
+            cursor.execute(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _exchange_row(record, using=using)
+        with connections[using].cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _exchange_row(record: ExchangeRecord, *, using: str):
     from audit.models import Exchange
 
+    return Exchange.objects.using(using).create(
+        company_id=record.company_id,
+        store_id=record.store_id,
+        created_at=record.created_at,
+        provider=record.provider,
+        service=record.service,
+        unit_id=record.unit_id[:40],
+        trace_id=record.trace_id[:40],
+        request=record.request,
+        response=record.response,
+        http_status=record.http_status,
+        return_code=record.return_code[:20],
+        return_message=record.return_message,
+        outcome=record.outcome,
+        duration_ms=max(0, record.duration_ms),
+        refs=record.refs,
+    )
+
+
+def _save(record: ExchangeRecord, *, using: str) -> None:
+    """The fallback write with the caller's connection; a failure is logged, never raised."""
     try:
-        Exchange.objects.using(using).create(
-            company_id=record.company_id,
-            store_id=record.store_id,
-            created_at=record.created_at,
-            provider=record.provider,
-            service=record.service,
-            unit_id=record.unit_id[:40],
-            trace_id=record.trace_id[:40],
-            request=record.request,
-            response=record.response,
-            http_status=record.http_status,
-            return_code=record.return_code[:20],
-            return_message=record.return_message,
-            outcome=record.outcome,
-            duration_ms=max(0, record.duration_ms),
-            refs=record.refs,
-        )
+        _exchange_row(record, using=using)
     except DatabaseError:
         logger.exception(
             "exchange log row lost: service=%s trace_id=%s outcome=%s company=%s refs=%s",
