@@ -32,3 +32,12 @@ __all__ += [
 from invoicing.models.dashboard import CategoryDayStats  # noqa: E402
 
 __all__ += ["CategoryDayStats"]
+from invoicing.models.redletter import (  # noqa: E402
+    BatchReversal,
+    BatchReversalItem,
+    RedLetterForm,
+    RedLetterFormLine,
+    RedLetterPolicy,
+)
+
+__all__ += ["BatchReversal", "BatchReversalItem", "RedLetterForm", "RedLetterFormLine", "RedLetterPolicy"]
