@@ -75,14 +75,18 @@ def seal_request(
     if sign_type:
         message = crypto.signing_string(service=service, timestamp=timestamp, nonce=nonce, body_b64=body)
         if sign_type == SIGN_HMAC:
-            headers["access_signature"] = crypto.sign_hmac(secret_hex, message)
+            signature = crypto.sign_hmac(secret_hex, message)
         elif sign_type == SIGN_SM2:
             if not sm2_private_key:
                 raise ValueError("SM2 signing needs the unit's private key")
             public = sm2_public_key or crypto.sm2_public_key_from_private(sm2_private_key)
-            headers["access_signature"] = crypto.sm2_sign(sm2_private_key, public, message)
+            signature = crypto.sm2_sign(sm2_private_key, public, message)
         else:
             raise ValueError(f"unknown sign type {sign_type!r}")
+        headers["access_signature"] = signature
+        # Many servers and proxies (nginx by default, gunicorn ≥ 22, Django's runserver) drop
+        # header names with an underscore; the sandbox also reads the dash spelling (§6.1).
+        headers["access-signature"] = signature
     return SealedRequest(body=body, headers=headers)
 
 
@@ -132,7 +136,7 @@ def open_response(*, text: str | bytes, secret_hex: str) -> OpenedResponse | Non
 
 def open_request(*, body: str, headers: dict[str, str], secret_hex: str, sm2_public_key: str | None = None) -> dict:
     """Verify the signature (when present) and decrypt a sealed request; ValueError if either fails."""
-    signature = headers.get("access_signature")
+    signature = headers.get("access_signature") or headers.get("access-signature")
     if signature:
         message = crypto.signing_string(
             service=headers["fwbm"], timestamp=headers["timestamp"], nonce=headers["nonce"], body_b64=body

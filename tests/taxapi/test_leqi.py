@@ -48,6 +48,7 @@ class TestEnvelopeOnTheWire:
             service="CXSXED", timestamp=headers["timestamp"], nonce=headers["nonce"], body_b64=received.body
         )
         assert headers["access_signature"] == crypto.sign_hmac(fake_platform.secret_hex, message)
+        assert headers["access-signature"] == headers["access_signature"]  # the dash spelling, §6.1
 
     def test_it_sends_a_fresh_nonce_and_reuses_the_connection(self, fake_platform, provider):
         for _ in range(3):
