@@ -12,3 +12,11 @@ PERIODIC_JOBS += [
     ("invoicing.jobs.pipeline_sweep", "tax", 60),
     ("invoicing.jobs.invoice_status_sync", "tax", 600),
 ]
+
+# Red-letter reversal (invoicing.redletter): form states and buyer forms mirrored, 作废提醒 mails,
+# refunds that arrived after issue reversed.
+PERIODIC_JOBS += [
+    ("invoicing.redletter.jobs.red_letter_forms_sync_all", "tax", 300),
+    ("invoicing.redletter.jobs.red_letter_reminders", "default", 900),
+    ("invoicing.redletter.jobs.refunds_reverse_pending", "tax", 60),
+]
