@@ -52,6 +52,7 @@ logger = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+DATE_FORMAT = "%Y-%m-%d"
 
 # Service codes (fwbm).
 NUMBER_BLOCK = "QDFPPLFM"
@@ -113,10 +114,13 @@ def _decimal(value: Any) -> Decimal | None:
 def _time(value: Any) -> datetime | None:
     if not value:
         return None
-    try:
-        return datetime.strptime(str(value), TIME_FORMAT).replace(tzinfo=SHANGHAI)
-    except ValueError as exc:
-        raise _malformed(f"not a time: {value!r}") from exc
+    # §3 says yyyy-MM-dd HH:mm:ss, but validity dates (yxqq/yxqz) come as bare days (§6.3).
+    for layout in (TIME_FORMAT, DATE_FORMAT):
+        try:
+            return datetime.strptime(str(value), layout).replace(tzinfo=SHANGHAI)
+        except ValueError:
+            continue
+    raise _malformed(f"not a time: {value!r}")
 
 
 def _format_time(value: datetime) -> str:
