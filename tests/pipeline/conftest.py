@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 from decimal import Decimal
 from types import SimpleNamespace
@@ -84,27 +83,11 @@ def connect_company(base: str, company) -> None:
     company.refresh_from_db()
 
 
-@pytest.fixture(scope="session")
-def app_server():
-    """The whole app (integration API and /sandbox) on a threaded server that keeps underscore headers.
-
-    pytest-django's live_server uses Django's request handler, which drops header names with an
-    underscore — the platform's ``access_signature`` among them; runsandbox's server keeps them.
-    """
-    from sandbox.management.commands.runsandbox import make_server
-
-    server = make_server(host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}")
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture
-def live_app(app_server, settings):
-    settings.TAX_PLATFORM_URL = app_server.url + "/sandbox"
-    return app_server
+def live_app(live_server, settings):
+    """The whole app (integration API and /sandbox) over real HTTP."""
+    settings.TAX_PLATFORM_URL = live_server.url + "/sandbox"
+    return live_server
 
 
 @pytest.fixture
