@@ -13,3 +13,6 @@ urlpatterns = [
     path("api/v1/refunds", api.refunds_create, name="api_refunds_create"),
     path("api/v1/refunds/batch", api.refunds_batch, name="api_refunds_batch"),
 ]
+from invoicing.redletter.urls import urlpatterns as redletter_urlpatterns  # noqa: E402 - red-letter screens (issue 5)
+
+urlpatterns += redletter_urlpatterns
