@@ -10,8 +10,9 @@ How it works, in one pass over the official table (built once per process, ~0.5 
   it ends the name (Chinese product names end with the head noun: 玻璃杯**蜡烛**);
 * a character-bigram BM25 over the same text catches partial overlaps (洗发液 ~ 洗发水).
 
-The company's own history (TaxCodeMatchMemory) wins over all of it when present. No network
-at run time; everything comes from invoicing/data.
+Then the company's own history (history.py: its remembered choices and catalogue) is combined
+with it: the same normalized name wins outright, similar names it already coded vote for their
+codes (suggest_with_history). No network at run time; the table comes from invoicing/data.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from decimal import Decimal
 from functools import cache
 
 from invoicing.taxcodes import table
+from invoicing.taxcodes.history import HistoryIndex
 from invoicing.taxcodes.normalize import clean_name, fold, normalize_name
 from invoicing.taxcodes.synonyms import SYNONYMS
 
@@ -43,6 +45,11 @@ SYNONYM_FACTOR = 0.8
 BM25_WEIGHT = 0.35
 MAX_PHRASE = 12
 
+# Table and history combined (suggest_with_history); tuned on the dev half, leave-one-out.
+W_TABLE = 1.0
+W_HISTORY = 4.0
+CANDIDATES = 30
+
 _SPLIT = re.compile(r"[、，,；;：:。（）()\s/]+|及|和|与|或")
 _INCLUDED = re.compile(r"(?:包括|包含|如)[：:]?(.*?)(?:不包括|不包含|不含|$)")
 _ALIAS = re.compile(r"别名[：:]?([^）)]*)")
@@ -57,7 +64,7 @@ class Suggestion:
     rates: tuple[Decimal, ...]
     confidence: float  # 0–1
     reason: str  # Chinese, for the clerk
-    source: str = "matcher"  # or "memory": the company's own earlier choice
+    source: str = "matcher"  # "memory": the company's own choice for this name; "history": like one it coded
 
 
 def _phrase_forms(text: str) -> set[str]:
@@ -66,7 +73,7 @@ def _phrase_forms(text: str) -> set[str]:
     text = re.sub(r"[（(][^）)]*[)）]", "", text)
     forms = set()
     for part in _SPLIT.split(text):
-        part = part.strip().removesuffix("等").removeprefix("其他")
+        part = re.sub(r"^(?:例如|比如|如|包括|包含)", "", part.strip()).removesuffix("等").removeprefix("其他")
         part = re.sub(r"[^\u4e00-\u9fffa-z]", "", part)
         if part and part not in _GENERIC and len(part) <= MAX_PHRASE:
             forms.add(part)
@@ -258,42 +265,109 @@ def _confidence(top: float, second: float) -> float:
     return round(min(1.0, strength * (0.45 + 0.55 * margin)), 2)
 
 
+def _table_suggestion(code: str, value: float, top: float, top_confidence: float, why) -> Suggestion:
+    info = _index().info[code]
+    if code in why:
+        piece, via = why[code]
+        via = f"（即“{via}”）" if via else ""
+        reason = f"名称包含“{piece}”{via}，匹配“{info.name}”"
+    else:
+        reason = f"名称与“{info.name}”的说明部分相近"
+    return Suggestion(
+        code=code,
+        name=info.name,
+        short_name=table.short_name_of(code),
+        rates=info.rates,
+        confidence=round(top_confidence * value / top, 2) if top > 0 else 0.0,
+        reason=reason,
+    )
+
+
 def suggest_from_table(name: str, *, k: int = 3) -> list[Suggestion]:
     """Top-k usable codes for ``name`` from the official table alone (no database)."""
     scores, why = _score(name)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
-    index = _index()
-    suggestions = []
     top = ranked[0][1] if ranked else 0.0
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     top_confidence = _confidence(top, second)
+    return [_table_suggestion(code, value, top, top_confidence, why) for code, value in ranked]
+
+
+def _history_suggestion(code: str, similarity: float, item, confidence: float, *, exact: bool = False) -> Suggestion:
+    info = _index().info.get(code) or table.get_code(code)
+    if exact:
+        reason = f"本公司已将“{item.name}”开为“{info.name}”"
+    else:
+        reason = f"与本公司已开票商品“{item.name}”相似（{similarity:.0%}），开为“{info.name}”"
+        confidence = min(confidence, 0.9)  # below an exact match
+    return Suggestion(
+        code=code,
+        name=info.name,
+        short_name=table.short_name_of(code),
+        rates=info.rates,
+        confidence=round(min(1.0, confidence), 2),
+        reason=reason,
+        source="history",
+    )
+
+
+def suggest_with_history(name: str, history: HistoryIndex | None, *, k: int = 3) -> list[Suggestion]:
+    """Top-k codes from the official table and a company's history (no database).
+
+    A name the history already has (same normalized name) gets that code first, outright. Else
+    each candidate scores ``W_TABLE × table score / best table score + W_HISTORY × history
+    vote`` (history.py), and a candidate owing most to the history says which coded name it
+    resembles.
+    """
+    if history is None or not len(history):
+        return suggest_from_table(name, k=k)
+    scores, why = _score(name)
+    top = max(scores.values(), default=0.0)
+    ranked_table = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    second = ranked_table[1][1] if len(ranked_table) > 1 else 0.0
+    top_confidence = _confidence(top, second)
+    exact = history.exact(name)
+    votes = {vote.code: vote for vote in history.votes(name) if table.get_code(vote.code)}
+    combined: dict[str, float] = {}
+    for code, value in ranked_table[:CANDIDATES]:
+        combined[code] = W_TABLE * value / top
+    for code, vote in votes.items():
+        combined[code] = combined.get(code, W_TABLE * scores.get(code, 0.0) / top if top else 0.0)
+        combined[code] += W_HISTORY * vote.score
+    ranked = sorted(combined.items(), key=lambda item: (-item[1], item[0]))
+    suggestions: list[Suggestion] = []
+    if exact is not None and table.get_code(exact.code):
+        suggestions.append(_history_suggestion(exact.code, 1.0, exact, 0.95, exact=True))
+    best = ranked[0][1] if ranked else 0.0
     for code, value in ranked:
-        info = index.info[code]
-        if code in why:
-            piece, via = why[code]
-            via = f"（即“{via}”）" if via else ""
-            reason = f"名称包含“{piece}”{via}，匹配“{info.name}”"
+        if len(suggestions) >= k:
+            break
+        if any(s.code == code for s in suggestions):
+            continue
+        vote = votes.get(code)
+        from_table = W_TABLE * scores.get(code, 0.0) / top if top else 0.0
+        if vote is not None and W_HISTORY * vote.score >= from_table:
+            confidence = vote.similarity * (value / best if best else 0.0)
+            suggestions.append(_history_suggestion(code, vote.similarity, vote.item, confidence))
         else:
-            reason = f"名称与“{info.name}”的说明部分相近"
-        suggestions.append(
-            Suggestion(
-                code=code,
-                name=info.name,
-                short_name=table.short_name_of(code),
-                rates=info.rates,
-                confidence=round(top_confidence * value / top, 2) if top else 0.0,
-                reason=reason,
-            )
-        )
+            suggestions.append(_table_suggestion(code, scores.get(code, 0.0), top, top_confidence, why))
     return suggestions
 
 
-def suggest(name: str, company=None, k: int = 3) -> list[Suggestion]:
-    """Top-k suggestions for a product name; the company's remembered choice comes first.
+def suggest(name: str, company=None, k: int = 3, *, history: HistoryIndex | None = None) -> list[Suggestion]:
+    """Top-k suggestions for a product name.
 
-    Without a company (or without a database) only the table is used.
+    The company's remembered choice for the same normalized name comes first (source
+    "memory"); then the official table combined with the company's history of coded products
+    (its memory and catalogue; source "history" where that history decided). ``history`` may
+    be given directly (e.g. a ``HistoryIndex`` built from a CSV, no database needed); without
+    a company and a history only the table is used.
     """
-    suggestions = suggest_from_table(name, k=k)
+    if history is None and company is not None:
+        from invoicing.taxcodes.history import company_history
+
+        history = company_history(company)
+    suggestions = suggest_with_history(name, history, k=k)
     if company is None:
         return suggestions
     from invoicing.taxcodes.selectors import tax_code_memory_get
@@ -315,7 +389,10 @@ def suggest(name: str, company=None, k: int = 3) -> list[Suggestion]:
 
 
 def remember(company, name: str, code: str):
-    """Record an accepted suggestion or a correction, so that it wins next time."""
+    """Record an accepted suggestion or a correction, so that it wins next time.
+
+    The company's cached history index notices the change by itself (history.py).
+    """
     from invoicing.taxcodes.services import tax_code_remember
 
     return tax_code_remember(company=company, product_name=name, code=code)

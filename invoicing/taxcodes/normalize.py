@@ -116,6 +116,19 @@ def clean_name(name: str) -> CleanName:
     return CleanName(core=core, remarks=remarks)
 
 
+def history_words(name: str) -> tuple[list[str], list[str]]:
+    """(Chinese product words, Latin words) of a name, for comparing it with a company's history.
+
+    Unlike ``clean_name`` this keeps Latin words of two or more letters (PET, LED, USB): a shop
+    reuses them across its own product lines even though the official table never does.
+    """
+    text = _BRACKETS.sub(lambda m: " " + (m.group(1) or m.group(2) or "") + " ", fold(name))
+    latin = [w for w in _ASCII_WORD.findall(_PUNCT.sub(" ", _strip_noise(text))) if len(w) >= 2]
+    core = clean_name(name).core
+    words = [re.sub(r"[^\u4e00-\u9fffa-z]", "", w) for w in core.split()]
+    return [w for w in words if w], latin
+
+
 def normalize_name(name: str) -> str:
     """The key under which a company's choice for a product name is remembered."""
     cleaned = clean_name(name)
