@@ -54,9 +54,11 @@ def test_the_split_is_stable_and_even():
 
 
 def test_accuracy_on_the_test_half_does_not_regress():
-    # Measured when written: top1 0.348, top3 0.449, top1_short 0.457, top3_short 0.565.
+    # The table alone (no history). Measured when written: top1 0.366, top3 0.471,
+    # top1_short 0.478, top3_short 0.583 (the history figures are in test_match_history.py).
     result = evaluate(load_rows(DEFAULT_SET, "test"))["result"]
     assert result["n"] == 276
-    assert result["top3"] >= 0.43
-    assert result["top3_short"] >= 0.53
-    assert result["top1_short"] >= 0.44
+    assert result["top1"] >= 0.35
+    assert result["top3"] >= 0.46
+    assert result["top3_short"] >= 0.57
+    assert result["top1_short"] >= 0.46
