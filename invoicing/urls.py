@@ -1,3 +1,4 @@
+from invoicing.web_urls import urlpatterns as web_urlpatterns  # noqa: I001 - appended by the web screens (issue 6)
 from django.urls import path
 
 from invoicing.api import views as api
@@ -13,6 +14,7 @@ urlpatterns = [
     path("api/v1/refunds", api.refunds_create, name="api_refunds_create"),
     path("api/v1/refunds/batch", api.refunds_batch, name="api_refunds_batch"),
 ]
+urlpatterns += web_urlpatterns
 from invoicing.redletter.urls import urlpatterns as redletter_urlpatterns  # noqa: E402 - red-letter screens (issue 5)
 
 urlpatterns += redletter_urlpatterns

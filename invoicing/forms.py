@@ -1,0 +1,332 @@
+"""Forms of the store screens: invoice filters, the manual issue form, products, dashboard filters."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.forms import formset_factory
+
+from audit.forms import DateRangeMixin
+from invoicing.models import Invoice, Product
+from invoicing.rules.amounts import fmt_rate
+from invoicing.rules.invoice import ORDINARY, PLATFORM_RATES, SPECIAL
+from invoicing.web_services import EnteredLine, ManualDraft, manual_draft_build
+from stores.models import Store
+
+FAILURE_REASONS = {
+    "validation": "本地校验未通过",
+    "platform_refused": "平台拒绝",
+    "batch_refused": "批次被平台拒绝",
+    "platform_mismatch": "平台数据不一致",
+    "taxpayer_status": "纳税人状态异常",
+    "quota": "授信额度不足",
+    "other": "其他",
+}
+
+SORTS = [
+    ("-date", "日期（新→旧）"),
+    ("date", "日期（旧→新）"),
+    ("-amount", "金额（高→低）"),
+    ("amount", "金额（低→高）"),
+    ("status", "状态"),
+]
+
+RATE_CHOICES = [(str(rate), fmt_rate(rate)) for rate in PLATFORM_RATES]
+PREFERENTIAL_CHOICES = [("", "正常征税"), ("03", "免税"), ("04", "不征税")]
+
+
+def _money_field(label: str, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=False, max_digits=18, decimal_places=2, min_value=Decimal(0),
+        error_messages={"invalid": f"{label}应为数字，如 100 或 99.50",
+                        "max_decimal_places": f"{label}最多两位小数（精确到分）",
+                        "min_value": f"{label}不能为负数"},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}), **kwargs,
+    )
+
+
+class InvoiceFilterForm(DateRangeMixin):
+    q = forms.CharField(label="购方名称或税号", required=False, max_length=200)
+    number = forms.CharField(label="发票号码", required=False, max_length=20)
+    order_no = forms.CharField(label="订单号", required=False, max_length=64)
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *Invoice.Status.choices])
+    reason = forms.ChoiceField(label="失败原因", required=False, choices=[("", "全部"), *FAILURE_REASONS.items()])
+    amount_min = _money_field("最小价税合计")
+    amount_max = _money_field("最大价税合计")
+    store = forms.ModelChoiceField(label="门店", required=False, queryset=Store.objects.none(), empty_label="全部门店")
+    sort = forms.ChoiceField(label="排序", required=False, choices=SORTS)
+
+    def __init__(self, *args, user, is_hq: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if is_hq:
+            self.fields["store"].queryset = Store.objects.for_user(user).order_by("company_id", "code")
+        else:
+            del self.fields["store"]
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("amount_min"), data.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", "最大价税合计不能小于最小价税合计")
+        return data
+
+
+class DashboardFilterForm(DateRangeMixin):
+    store = forms.ModelChoiceField(label="门店", required=False, queryset=Store.objects.none(), empty_label="全部门店")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = Store.objects.for_user(user).order_by("company_id", "code")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and (data["date_to"] - data["date_from"]).days > 366:
+            raise forms.ValidationError("日期范围最长一年，请缩小范围")
+        return data
+
+
+# --- the manual issue form -------------------------------------------------------------------------
+
+
+class InvoiceHeaderForm(forms.Form):
+    store = forms.ModelChoiceField(label="开票门店", queryset=Store.objects.none(), empty_label=None)
+    invoice_type = forms.ChoiceField(
+        label="发票种类", choices=[(ORDINARY, "普通发票（普票）"), (SPECIAL, "增值税专用发票（专票）")],
+        initial=ORDINARY, widget=forms.RadioSelect,
+    )
+    buyer_kind = forms.ChoiceField(
+        label="购买方类型", choices=[("company", "单位"), ("person", "个人（自然人）")], initial="company",
+        widget=forms.RadioSelect,
+    )
+    buyer_name = forms.CharField(label="购买方名称", max_length=200,
+                                 error_messages={"required": "请填写购买方名称（个人可填姓名）"},
+                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    buyer_tax_id = forms.CharField(label="购买方纳税人识别号", required=False, max_length=20,
+                                   help_text="专票必填；15–20位数字或大写字母",
+                                   widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    buyer_address = forms.CharField(label="购买方地址", required=False, max_length=300)
+    buyer_phone = forms.CharField(label="购买方电话", required=False, max_length=40)
+    buyer_bank_name = forms.CharField(label="开户银行", required=False, max_length=200)
+    buyer_bank_account = forms.CharField(label="银行账号", required=False, max_length=60)
+    buyer_email = forms.EmailField(label="收票邮箱", required=False, max_length=254,
+                                   error_messages={"invalid": "收票邮箱格式不正确，如 name@example.com"})
+    buyer_mobile = forms.RegexField(label="收票手机", required=False, regex=r"^1\d{10}$",
+                                    error_messages={"invalid": "收票手机应为11位手机号"})
+    price_includes_tax = forms.ChoiceField(label="单价", choices=[("1", "含税"), ("0", "不含税")], initial="1",
+                                           widget=forms.RadioSelect)
+    remark = forms.CharField(label="备注", required=False, max_length=450,
+                             error_messages={"max_length": "备注最多450个字，请删减"},
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    submission_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+
+    def __init__(self, *args, stores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = stores
+        if not self.is_bound and not self.initial.get("submission_key"):
+            self.initial["submission_key"] = uuid.uuid4().hex
+        if len(stores) == 1:
+            self.fields["store"].initial = stores[0].pk
+            self.fields["store"].widget = forms.HiddenInput()
+
+    def clean_buyer_tax_id(self):
+        return self.cleaned_data["buyer_tax_id"].strip().upper()
+
+    def clean_buyer_name(self):
+        return self.cleaned_data["buyer_name"].strip()
+
+
+class InvoiceLineForm(forms.Form):
+    product = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label="项目名称", required=False, max_length=100)
+    tax_code = forms.RegexField(label="税收分类编码", required=False, regex=r"^\d{19}$",
+                                error_messages={"invalid": "税收分类编码应为19位数字，请从商品目录选择"},
+                                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    rate = forms.ChoiceField(label="税率", choices=RATE_CHOICES, initial="0.13")
+    preferential = forms.ChoiceField(label="征税方式", required=False, choices=PREFERENTIAL_CHOICES)
+    spec = forms.CharField(label="规格型号", required=False, max_length=40)
+    unit = forms.CharField(label="单位", required=False, max_length=20)
+    quantity = forms.DecimalField(
+        label="数量", required=False, max_digits=25, decimal_places=8, min_value=Decimal("0.00000001"),
+        error_messages={"invalid": "数量应为数字，如 2 或 1.5", "min_value": "数量须大于0",
+                        "max_decimal_places": "数量最多8位小数"},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    price = forms.DecimalField(
+        label="单价", required=False, max_digits=25, decimal_places=8, min_value=Decimal("0.00000001"),
+        error_messages={"invalid": "单价应为数字，如 12.5", "min_value": "单价须大于0",
+                        "max_decimal_places": "单价最多8位小数"},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    amount = _money_field("金额", help_text="不填数量和单价时填写本行金额")
+    discount = _money_field("折扣金额")
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not any(data.get(name) not in (None, "") for name in ("name", "tax_code", "quantity", "price", "amount"))
+
+    def clean(self):
+        data = super().clean()
+        if self.is_blank():
+            return data
+        if not data.get("name"):
+            self.add_error("name", "请填写项目名称")
+        if not data.get("tax_code") and "tax_code" not in self.errors:
+            self.add_error("tax_code", "请填写税收分类编码（可从商品目录选择商品自动带出）")
+        return data
+
+
+InvoiceLineFormSet = formset_factory(InvoiceLineForm, extra=2, min_num=1, max_num=200, validate_max=True)
+
+
+class IssueForm:
+    """The header form and the line formset together, checked by the same rules as the pipeline."""
+
+    line_prefix = "lines"
+
+    def __init__(self, data=None, *, stores, initial=None, lines_initial=None):
+        self.header = InvoiceHeaderForm(data, stores=stores, initial=initial)
+        self.lines = InvoiceLineFormSet(data, prefix=self.line_prefix, initial=lines_initial)
+        self.manual: ManualDraft | None = None
+        self.rule_errors: dict[str, list[str]] = {}
+
+    @property
+    def is_bound(self) -> bool:
+        return self.header.is_bound
+
+    def is_valid(self) -> bool:
+        """Field checks, then every RULES.md check on whatever parsed (so all errors show at once)."""
+        forms_ok = self.header.is_valid() & self.lines.is_valid()
+        header = {name: self.header.cleaned_data.get(name, "") for name in self.header.fields}
+        entered = [
+            EnteredLine(
+                row=row, name=form.cleaned_data["name"].strip(), tax_code=form.cleaned_data["tax_code"],
+                rate=Decimal(form.cleaned_data["rate"]), preferential=form.cleaned_data.get("preferential") or "",
+                spec=form.cleaned_data.get("spec", ""), unit=form.cleaned_data.get("unit", ""),
+                quantity=form.cleaned_data.get("quantity"), price=form.cleaned_data.get("price"),
+                amount=form.cleaned_data.get("amount"), discount=form.cleaned_data.get("discount"),
+                product_id=form.cleaned_data.get("product"),
+            )
+            for row, form in enumerate(self.lines.forms)
+            if not form.errors and getattr(form, "cleaned_data", None) and not form.is_blank()
+        ]
+        buyer = {
+            "name": header["buyer_name"], "tax_id": header["buyer_tax_id"],
+            "is_person": header["buyer_kind"] == "person", "address": header["buyer_address"],
+            "phone": header["buyer_phone"], "bank_name": header["buyer_bank_name"],
+            "bank_account": header["buyer_bank_account"], "email": header["buyer_email"],
+            "mobile": header["buyer_mobile"],
+        }
+        self.manual = manual_draft_build(
+            invoice_type=header["invoice_type"] or ORDINARY, buyer=buyer, remark=header["remark"],
+            price_includes_tax=header["price_includes_tax"] != "0", lines=entered, line_prefix=self.line_prefix,
+        )
+        lines_have_errors = any(form.errors for form in self.lines.forms)
+        self.rule_errors = {
+            name: messages for name, messages in self.manual.errors.items()
+            if not self._has_field_error(name) and not (name == "__all__" and lines_have_errors)
+        }
+        self._attach(self.rule_errors)
+        return forms_ok and not self.rule_errors
+
+    def _has_field_error(self, name: str) -> bool:
+        form, field = self._locate(name)
+        return form is not None and field in form.errors
+
+    def _attach(self, errors: dict[str, list[str]]) -> None:
+        """Put rule messages on the inputs they name, so the re-rendered page shows them inline."""
+        for name, messages in errors.items():
+            form, field = self._locate(name)
+            for message in messages:
+                if form is None:
+                    self.header.add_error(None, message)
+                else:
+                    form.add_error(field, message)
+
+    def _locate(self, name: str):
+        if name.startswith(self.line_prefix + "-"):
+            _, row, field = name.split("-", 2)
+            return self.lines.forms[int(row)], field
+        if name in self.header.fields:
+            return self.header, name
+        return None, None
+
+    def errors_by_name(self) -> dict[str, list[str]]:
+        """Every error keyed by the input's HTML name (``__all__`` for the whole form)."""
+        out: dict[str, list[str]] = {}
+        for name, messages in self.header.errors.items():
+            out[name if name != "__all__" else "__all__"] = list(messages)
+        for form in self.lines.forms:
+            for name, messages in form.errors.items():
+                out[form.add_prefix(name) if name != "__all__" else "__all__"] = list(messages)
+        if self.lines.non_form_errors():
+            out.setdefault("__all__", []).extend(self.lines.non_form_errors())
+        return out
+
+    def warnings_by_name(self) -> dict[str, list[str]]:
+        return dict(self.manual.warnings) if self.manual else {}
+
+
+def issue_initial_from_invoice(invoice) -> tuple[dict, list[dict]]:
+    """The form's starting values for correcting a failed invoice (discount lines folded back)."""
+    header = {
+        "store": invoice.store_id, "invoice_type": invoice.type,
+        "buyer_kind": "person" if invoice.buyer_is_person else "company", "buyer_name": invoice.buyer_name,
+        "buyer_tax_id": invoice.buyer_tax_id, "buyer_address": invoice.buyer_address,
+        "buyer_phone": invoice.buyer_phone, "buyer_bank_name": invoice.buyer_bank_name,
+        "buyer_bank_account": invoice.buyer_bank_account, "buyer_email": invoice.buyer_email,
+        "buyer_mobile": invoice.buyer_mobile, "price_includes_tax": "0", "remark": invoice.remark,
+        "submission_key": f"edit-{invoice.pk}",
+    }
+    rows: list[dict] = []
+    for line in invoice.lines.order_by("line_no"):
+        if line.line_kind == "01" and rows:
+            rows[-1]["discount"] = -line.amount
+            continue
+        rows.append({
+            "name": line.name, "tax_code": line.tax_code, "rate": str(line.rate.normalize()) if line.rate else "0",
+            "preferential": line.preferential, "spec": line.spec, "unit": line.unit,
+            "quantity": line.quantity.normalize() if line.quantity is not None else None,
+            "price": line.unit_price.normalize() if line.unit_price is not None else None,
+            "amount": line.amount if line.quantity is None else None,
+        })
+    return header, rows
+
+
+class ProductForm(forms.ModelForm):
+    rate = forms.ChoiceField(label="税率", choices=RATE_CHOICES, initial="0.13")
+
+    class Meta:
+        model = Product
+        fields = ["name", "sku", "tax_code", "rate", "price", "price_includes_tax", "unit", "spec", "active"]
+        widgets = {"name": forms.TextInput(attrs={"autocomplete": "off"}),
+                   "tax_code": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})}
+        error_messages = {
+            "name": {"required": "请填写商品名称"},
+            "tax_code": {"required": "请填写税收分类编码，可从下方建议中选择"},
+            "price": {"required": "请填写单价", "invalid": "单价应为数字，如 12.5", "min_value": "单价不能为负数"},
+        }
+
+    def __init__(self, *args, company=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        if self.instance.pk and self.instance.rate is not None:
+            self.initial["rate"] = str(self.instance.rate.normalize())
+
+    def clean_rate(self):
+        return Decimal(self.cleaned_data["rate"])
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"].strip()
+        company = self.company or getattr(self.instance, "company", None)
+        if sku and company is not None:
+            clash = Product.objects.filter(company=company, sku=sku).exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise forms.ValidationError(f"商品编码 {sku} 已被本公司其他商品使用，请换一个")
+        return sku
+
+
+class ProductSearchForm(forms.Form):
+    q = forms.CharField(label="名称或编码", required=False, max_length=100)
+    active = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), ("1", "在售"), ("0", "停售")])

@@ -1,0 +1,1 @@
+"""Store and HQ screens of the invoicing app (server-rendered; a little plain JS on top)."""

@@ -1,0 +1,232 @@
+"""Invoice list, CSV export, detail, live status and the actions on one invoice."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from audit.services import Actor
+from invoicing.forms import FAILURE_REASONS, InvoiceFilterForm
+from invoicing.models import Invoice
+from invoicing.rules.amounts import fmt_money, fmt_rate
+from invoicing.services.errors import ServiceError
+from invoicing.views import queries
+from stores.access import access_for
+
+S = Invoice.Status
+LIVE_STATUSES = {S.PENDING, S.UPLOADING}
+
+
+def _filters(request):
+    access = access_for(request)
+    form = InvoiceFilterForm(request.GET or None, user=request.user, is_hq=access.is_hq)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    query = request.GET.copy()
+    query.pop("page", None)
+    return form, filters, query
+
+
+@login_required
+@require_GET
+def invoice_list(request):
+    access = access_for(request)
+    access.require("invoice.view")
+    form, filters, query = _filters(request)
+    page = Paginator(queries.invoice_list(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
+    return render(request, "invoicing/invoice_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "is_hq": access.is_hq,
+        "can_export": access.can("invoice.export"), "can_issue": access.can("invoice.issue"),
+        "filtered": bool(filters and any(v not in (None, "") for k, v in filters.items() if k != "sort")),
+        "reasons": FAILURE_REASONS,
+    })
+
+
+def _csv_safe(value) -> str:
+    """Neutralise spreadsheet formulas: a buyer named "=HYPERLINK(…)" must stay text in Excel."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+CSV_HEADER = ["发票号码", "开票日期", "门店编码", "门店", "状态", "发票种类", "蓝/红", "购方名称", "购方税号",
+              "合计金额", "合计税额", "价税合计", "订单号", "失败原因", "创建时间"]
+
+
+@login_required
+@require_GET
+def invoice_export(request):
+    """The filtered list as CSV (UTF-8 with BOM so Excel reads the Chinese), streamed."""
+    access = access_for(request)
+    access.require("invoice.export")
+    _form, filters, _query = _filters(request)
+    rows = queries.invoice_list(user=request.user, filters=filters)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow(CSV_HEADER)
+        for inv in rows.iterator(chunk_size=2000):
+            yield writer.writerow([_csv_safe(v) for v in (
+                inv.number or "",
+                timezone.localtime(inv.issued_at).strftime("%Y-%m-%d %H:%M:%S") if inv.issued_at else "",
+                inv.store.code, inv.store.name, inv.get_status_display(), inv.get_type_display(),
+                inv.get_kind_display(), inv.buyer_name, inv.buyer_tax_id, fmt_money(inv.total_amount),
+                fmt_money(inv.total_tax), fmt_money(inv.total_with_tax), inv.order.order_no if inv.order_id else "",
+                inv.failure_message, timezone.localtime(inv.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            )])
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="invoices-{stamp}.csv"'
+    return response
+
+
+def delivery_service(name: str = "invoice_resend"):
+    """The delivery engineer's resend service, when it has landed (else None: the button is hidden)."""
+    for module_name in ("invoicing.delivery.services", "invoicing.delivery"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for attr in (name, "invoice_deliver"):
+            if callable(getattr(module, attr, None)):
+                return getattr(module, attr)
+    return None
+
+
+def reverse_url(invoice) -> str:
+    """The red-letter screen for this invoice, when issue 5's URL exists."""
+    try:
+        return reverse("invoicing:invoice_reverse", args=[invoice.pk])
+    except NoReverseMatch:
+        return ""
+
+
+@login_required
+@require_GET
+def invoice_detail(request, invoice_id: int):
+    access = access_for(request)
+    invoice = queries.invoice_detail(user=request.user, invoice_id=invoice_id)
+    access.require("invoice.view", invoice.store)
+    store = invoice.store
+    can_exchanges = access.can("exchange.view", store)
+    actions = {
+        "cancel": access.can("invoice.cancel", store) and invoice.status in (S.DRAFT, S.PENDING, S.FAILED),
+        "submit": access.can("invoice.issue", store) and invoice.status == S.DRAFT,
+        "resubmit": access.can("invoice.issue", store) and invoice.status == S.FAILED,
+        "edit": access.can("invoice.issue", store) and invoice.status in (S.FAILED, S.DRAFT),
+        "resend": (access.can("invoice.resend", store) and invoice.status == S.ISSUED
+                   and delivery_service() is not None),
+        "reverse_url": (reverse_url(invoice) if access.can("invoice.reverse_request", store)
+                        and invoice.status == S.ISSUED and invoice.kind == Invoice.Kind.BLUE else ""),
+    }
+    lines = list(invoice.lines.order_by("line_no"))
+    for line in lines:
+        line.rate_display = fmt_rate(line.rate)
+    labels = dict(S.choices)
+    events = queries.invoice_timeline(invoice=invoice)
+    for event in events:
+        event.from_display = labels.get(event.status_from, event.status_from)
+        event.to_display = labels.get(event.status_to, event.status_to)
+    return render(request, "invoicing/invoice_detail.html", {
+        "invoice": invoice, "lines": lines, "events": events,
+        "exchanges": queries.invoice_exchanges(user=request.user, invoice=invoice) if can_exchanges else None,
+        "deliveries": queries.invoice_deliveries(invoice=invoice),
+        "linked": queries.linked_invoices(user=request.user, invoice=invoice),
+        "actions": actions, "live": invoice.status in LIVE_STATUSES,
+        "reason_label": FAILURE_REASONS.get(invoice.failure_code or "other", invoice.failure_code),
+    })
+
+
+@login_required
+@require_GET
+def invoice_status(request, invoice_id: int):
+    """A small JSON the detail page polls until the invoice is issued or failed."""
+    invoice = queries.invoice_detail(user=request.user, invoice_id=invoice_id)
+    access_for(request).require("invoice.view", invoice.store)
+    return JsonResponse({
+        "id": invoice.pk, "status": invoice.status, "status_display": invoice.get_status_display(),
+        "number": invoice.number, "final": invoice.status not in LIVE_STATUSES,
+        "failure": invoice.failure_message if invoice.status == S.FAILED else "",
+    }, json_dumps_params={"ensure_ascii": False})
+
+
+def _user_errors() -> tuple:
+    """Errors whose message is meant for the user: ours, and the delivery app's once it exists."""
+    errors = [ServiceError]
+    try:
+        from invoicing.delivery.services import DeliveryError
+
+        errors.append(DeliveryError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def _act(request, invoice_id: int, perm: str, action, done: str):
+    invoice = queries.invoice_detail(user=request.user, invoice_id=invoice_id)
+    access_for(request).require(perm, invoice.store)
+    try:
+        action(invoice=invoice, actor=Actor.for_user(request.user))
+    except _user_errors() as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("invoicing:invoice_detail", invoice_id=invoice.pk)
+
+
+@login_required
+@require_POST
+def invoice_cancel(request, invoice_id: int):
+    from invoicing.services.invoices import invoice_cancel as cancel
+
+    reason = (request.POST.get("reason") or "").strip()[:200]
+    return _act(request, invoice_id, "invoice.cancel",
+                lambda invoice, actor: cancel(invoice=invoice, actor=actor, reason=reason),
+                "发票已取消。")
+
+
+@login_required
+@require_POST
+def invoice_submit(request, invoice_id: int):
+    from invoicing.services.invoices import invoice_submit as submit
+
+    return _act(request, invoice_id, "invoice.issue", submit, "已提交开具，请稍候查看结果。")
+
+
+@login_required
+@require_POST
+def invoice_resubmit(request, invoice_id: int):
+    from invoicing.services.invoices import invoice_resubmit as resubmit
+
+    return _act(request, invoice_id, "invoice.issue", resubmit, "已重新提交开具，请稍候查看结果。")
+
+
+@login_required
+@require_POST
+def invoice_resend(request, invoice_id: int):
+    service = delivery_service()
+    if service is None:
+        invoice = queries.invoice_detail(user=request.user, invoice_id=invoice_id)
+        messages.error(request, "发票交付功能尚未启用，暂不能重发。")
+        return redirect("invoicing:invoice_detail", invoice_id=invoice.pk)
+    email = (request.POST.get("email") or "").strip()[:254]
+    mobile = (request.POST.get("mobile") or "").strip()[:20]
+
+    def resend(invoice, actor):
+        extra = {"email": email, "mobile": mobile} if (email or mobile) else {}
+        return service(invoice=invoice, actor=actor, **extra)
+
+    return _act(request, invoice_id, "invoice.resend", resend, "已安排重发发票，稍后可在交付记录中查看结果。")

@@ -1,0 +1,143 @@
+"""Reads behind the store screens (selectors), always starting from ``for_user``."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime, time, timedelta
+
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from invoicing.models import Invoice, InvoiceEvent, Product
+
+SORT_FIELDS = {
+    "-date": ("-created_at", "-id"),
+    "date": ("created_at", "id"),
+    "-amount": ("-total_with_tax", "-id"),
+    "amount": ("total_with_tax", "id"),
+    "status": ("status", "-created_at", "-id"),
+}
+
+
+def invoice_list(*, user, filters: dict):
+    qs = Invoice.objects.for_user(user).select_related("store", "order")
+    tz = timezone.get_current_timezone()
+    if filters.get("date_from"):
+        qs = qs.filter(created_at__gte=datetime.combine(filters["date_from"], time.min, tzinfo=tz))
+    if filters.get("date_to"):
+        qs = qs.filter(created_at__lt=datetime.combine(filters["date_to"] + timedelta(days=1), time.min, tzinfo=tz))
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    reason = filters.get("reason")
+    if reason == "other":  # the day figures count an empty failure code as "other"
+        qs = qs.filter(Q(failure_code="") | Q(failure_code="other"))
+    elif reason:
+        qs = qs.filter(failure_code=reason)
+    if filters.get("q"):
+        text = filters["q"].strip()
+        qs = qs.filter(Q(buyer_name__icontains=text) | Q(buyer_tax_id__iexact=text.upper()))
+    if filters.get("number"):
+        number = filters["number"].strip()
+        qs = qs.filter(number=number) if len(number) == 20 else qs.filter(number__contains=number)
+    if filters.get("order_no"):
+        qs = qs.filter(order__order_no=filters["order_no"].strip())
+    if filters.get("amount_min") is not None:
+        qs = qs.filter(total_with_tax__gte=filters["amount_min"])
+    if filters.get("amount_max") is not None:
+        qs = qs.filter(total_with_tax__lte=filters["amount_max"])
+    if filters.get("store"):
+        qs = qs.filter(store=filters["store"])
+    return qs.order_by(*SORT_FIELDS.get(filters.get("sort") or "-date", SORT_FIELDS["-date"]))
+
+
+def invoice_detail(*, user, invoice_id: int) -> Invoice:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Invoice.objects.for_user(user).select_related("store", "company", "order", "blue_invoice", "upload_batch"),
+        pk=invoice_id,
+    )
+
+
+def invoice_timeline(*, invoice: Invoice) -> list[InvoiceEvent]:
+    return list(invoice.events.order_by("created_at", "id"))
+
+
+def invoice_exchanges(*, user, invoice: Invoice, limit: int = 50):
+    """The platform calls behind an invoice: those whose refs name its number(s) or its batch serial."""
+    from audit.models import Exchange
+
+    refs = [n for n in [invoice.number, *invoice.previous_numbers] if n]
+    if invoice.upload_batch_id and invoice.upload_batch.acceptance_serial:
+        refs.append(invoice.upload_batch.acceptance_serial)
+    if not refs:
+        return []
+    condition = Q()
+    for ref in refs:
+        condition |= Q(refs__contains=[ref])
+    return list(Exchange.objects.for_user(user).filter(condition).order_by("created_at", "id")[:limit])
+
+
+def invoice_deliveries(*, invoice: Invoice) -> list:
+    """Delivery attempts (e-mail/SMS tries), once the delivery app's model and table exist."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model("invoicing", "DeliveryAttempt")
+    except LookupError:
+        return []
+    if not _table_exists(model._meta.db_table):
+        return []
+    return list(model.objects.filter(invoice=invoice).order_by("created_at", "id")[:50])
+
+
+@functools.cache
+def _table_exists(name: str) -> bool:
+    # The delivery model may land before its migration; the page must not fail meanwhile.
+    from django.db import connection
+
+    return name in connection.introspection.table_names()
+
+
+def linked_invoices(*, user, invoice: Invoice) -> list[Invoice]:
+    """Red invoices against this one, and the blue original of a red one (that the user may see)."""
+    qs = Invoice.objects.for_user(user)
+    linked = list(qs.filter(blue_invoice=invoice).order_by("created_at"))
+    if invoice.blue_invoice_id:
+        linked = list(qs.filter(pk=invoice.blue_invoice_id)) + linked
+    return linked
+
+
+def product_search(*, user, company=None, text: str = "", active: bool | None = True, limit: int | None = None):
+    qs = Product.objects.for_user(user).select_related("company")
+    if company is not None:
+        qs = qs.filter(company=company)
+    if active is not None:
+        qs = qs.filter(active=active)
+    text = (text or "").strip()
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(sku__icontains=text) | Q(tax_code__startswith=text))
+    qs = qs.order_by("name", "id")
+    return qs[:limit] if limit else qs
+
+
+def buyer_search(*, company, text: str, limit: int = 10) -> list[dict]:
+    """Earlier buyers of the company (most recent first), for the issue form's lookup."""
+    text = (text or "").strip()
+    if len(text) < 1:
+        return []
+    fields = ("buyer_name", "buyer_tax_id", "buyer_is_person", "buyer_address", "buyer_phone", "buyer_bank_name",
+              "buyer_bank_account", "buyer_email", "buyer_mobile")
+    qs = (Invoice.objects.filter(company=company, kind=Invoice.Kind.BLUE)
+          .filter(Q(buyer_name__icontains=text) | Q(buyer_tax_id__startswith=text.upper()))
+          .exclude(buyer_name="").values(*fields).annotate(last=Max("created_at")).order_by("-last")[:limit * 3])
+    seen, out = set(), []
+    for row in qs:
+        key = (row["buyer_name"], row["buyer_tax_id"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({name.removeprefix("buyer_"): row[name] for name in fields})
+        if len(out) == limit:
+            break
+    return out
