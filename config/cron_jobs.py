@@ -20,3 +20,8 @@ PERIODIC_JOBS += [
     ("invoicing.redletter.jobs.red_letter_reminders", "default", 900),
     ("invoicing.redletter.jobs.refunds_reverse_pending", "tax", 60),
 ]
+
+# HQ dashboard (issue 6): mail HQ when a store passes its failure-rate or backlog threshold (once per store, kind and day).
+PERIODIC_JOBS += [
+    ("invoicing.web_services.dashboard_alerts_mail", "default", 300),
+]

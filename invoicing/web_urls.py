@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from invoicing.views import catalogue, invoices, issue_form
+from invoicing.views import catalogue, dashboard, invoices, issue_form
 
 urlpatterns = [
     path("invoices/", invoices.invoice_list, name="invoice_list"),
@@ -22,4 +22,5 @@ urlpatterns = [
     path("catalogue/new/", catalogue.product_create_view, name="product_create"),
     path("catalogue/<int:product_id>/edit/", catalogue.product_edit, name="product_edit"),
     path("catalogue/taxcodes/suggest.json", catalogue.taxcode_suggest, name="taxcode_suggest"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]

@@ -1,0 +1,290 @@
+"""Selectors of the HQ dashboard.
+
+Every figure comes from the per-store, per-day aggregates (StoreDayStats, CategoryDayStats),
+so the cost grows with stores × days shown, never with the number of invoices ever issued. The
+one live read is the backlog: a COUNT of pending/uploading invoices, which the index
+(company, status, id) answers from the backlog rows alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from invoicing.models import CategoryDayStats, Invoice, StoreDayStats
+from invoicing.services.stats import LATENCY_BUCKETS_MS
+from stores.models import Store
+
+PENDING_STUCK = timedelta(minutes=10)
+UPLOADING_STUCK = timedelta(minutes=5)
+ALERT_MIN_HANDLED = 5  # a failure rate over fewer invoices than this is noise, not an alert
+
+FAILURE_LABELS = {
+    "validation": "本地校验未通过",
+    "platform_refused": "平台拒绝",
+    "batch_refused": "批次被平台拒绝",
+    "platform_mismatch": "平台数据不一致",
+    "taxpayer_status": "纳税人状态异常",
+    "quota": "授信额度不足",
+    "other": "其他",
+}
+
+
+def percent(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def bucket_percentile(buckets: dict, q: Decimal) -> str | None:
+    """The upper bound (ms, or "inf") of the histogram bucket holding the q-quantile."""
+    total = sum(int(v) for v in buckets.values())
+    if not total:
+        return None
+    need = Decimal(total) * q
+    running = 0
+    for bound in [*(str(b) for b in LATENCY_BUCKETS_MS), "inf"]:
+        running += int(buckets.get(bound, 0))
+        if running >= need:
+            return bound
+    return "inf"
+
+
+def duration_label(bound: str | None) -> str:
+    if bound is None:
+        return "—"
+    if bound == "inf":
+        return "> 1 天"
+    ms = int(bound)
+    if ms < 1000:
+        return f"≤ {ms} 毫秒"
+    if ms < 60_000:
+        return f"≤ {ms // 1000} 秒"
+    if ms < 3_600_000:
+        return f"≤ {ms // 60_000} 分钟"
+    if ms < 86_400_000:
+        return f"≤ {ms // 3_600_000} 小时"
+    return "≤ 1 天"
+
+
+@dataclass
+class Alert:
+    store: Store
+    kind: str  # failure_rate | backlog
+    title: str
+    message: str
+
+
+@dataclass
+class StoreRow:
+    store: Store
+    issued_today: int = 0
+    issued_month: int = 0
+    issued: int = 0
+    amount: Decimal = Decimal("0.00")
+    failed: int = 0
+    delivered: int = 0
+    pending: int = 0
+    uploading: int = 0
+    stuck: int = 0
+    buckets: dict = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def failure_rate(self) -> Decimal | None:
+        return percent(self.failed, self.issued + self.failed)
+
+    @property
+    def delivered_share(self) -> Decimal | None:
+        return percent(self.delivered, self.issued)
+
+    @property
+    def backlog(self) -> int:
+        return self.pending + self.uploading
+
+    @property
+    def p50(self) -> str:
+        return duration_label(bucket_percentile(self.buckets, Decimal("0.5")))
+
+    @property
+    def p95(self) -> str:
+        return duration_label(bucket_percentile(self.buckets, Decimal("0.95")))
+
+
+@dataclass
+class Dashboard:
+    date_from: date
+    date_to: date
+    rows: list[StoreRow]
+    trend: list[dict]  # day, count, amount (every day of the range, zeros included)
+    categories: list[dict]  # category, count, amount, share
+    failures: list[dict]  # reason, label, count
+    alerts: list[Alert]
+    totals: dict
+
+
+def _store_ids(stores) -> list[int]:
+    return [s.pk for s in stores]
+
+
+def backlog_by_store(*, stores, now=None) -> dict[int, dict]:
+    """Pending / uploading / stuck per store: a COUNT over the live backlog only."""
+    now = now or timezone.now()
+    stores = list(stores)
+    if not stores:
+        return {}
+    rows = (
+        Invoice.objects.filter(company_id__in={s.company_id for s in stores}, store_id__in=_store_ids(stores),
+                               status__in=[Invoice.Status.PENDING, Invoice.Status.UPLOADING])
+        .values("store_id")
+        .annotate(
+            pending=Count("id", filter=Q(status=Invoice.Status.PENDING)),
+            uploading=Count("id", filter=Q(status=Invoice.Status.UPLOADING)),
+            stuck=Count("id", filter=Q(status=Invoice.Status.PENDING, updated_at__lt=now - PENDING_STUCK)
+                        | Q(status=Invoice.Status.UPLOADING, updated_at__lt=now - UPLOADING_STUCK)),
+        )
+        .order_by()
+    )
+    return {row["store_id"]: row for row in rows}
+
+
+def _json_sums(*, column: str, store_ids: list[int], date_from: date, date_to: date, by_store: bool):
+    """Sum a JSON counter column (e.g. latency_buckets) over days, per key (and per store)."""
+    if column not in ("latency_buckets", "failed_by_reason") or not store_ids:
+        return []
+    group = "s.store_id, j.key" if by_store else "j.key"
+    sql = (
+        f"SELECT {group}, sum(j.value::bigint) FROM {StoreDayStats._meta.db_table} s, "  # noqa: S608 - fixed names
+        f"jsonb_each_text(s.{column}) j WHERE s.store_id = ANY(%s) AND s.day >= %s AND s.day <= %s "
+        f"GROUP BY {group}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [store_ids, date_from, date_to])
+        return cursor.fetchall()
+
+
+def dashboard_data(*, user, date_from: date | None = None, date_to: date | None = None, store=None) -> Dashboard:
+    today = timezone.localdate()
+    date_to = date_to or today
+    date_from = date_from or (date_to - timedelta(days=29))
+    month_start = today.replace(day=1)
+    stores = Store.objects.for_user(user).select_related("company").order_by("company_id", "code")
+    if store is not None:
+        stores = stores.filter(pk=store.pk)
+    stores = list(stores)
+    ids = _store_ids(stores)
+    rows = {s.pk: StoreRow(store=s) for s in stores}
+
+    in_range = Q(day__gte=date_from, day__lte=date_to)
+    per_store = (
+        StoreDayStats.objects.filter(store_id__in=ids)
+        .filter(in_range | Q(day__gte=month_start, day__lte=today))
+        .values("store_id")
+        .annotate(
+            issued=Sum("issued_count", filter=in_range), amount=Sum("issued_amount", filter=in_range),
+            failed=Sum("failed_count", filter=in_range), delivered=Sum("delivered_count", filter=in_range),
+            today=Sum("issued_count", filter=Q(day=today)),
+            month=Sum("issued_count", filter=Q(day__gte=month_start, day__lte=today)),
+        )
+        .order_by()
+    )
+    for agg in per_store:
+        row = rows[agg["store_id"]]
+        row.issued, row.failed = agg["issued"] or 0, agg["failed"] or 0
+        row.amount = agg["amount"] or Decimal("0.00")
+        row.delivered, row.issued_today, row.issued_month = agg["delivered"] or 0, agg["today"] or 0, agg["month"] or 0
+    for store_id, key, total in _json_sums(column="latency_buckets", store_ids=ids, date_from=date_from,
+                                           date_to=date_to, by_store=True):
+        rows[store_id].buckets[key] = int(total)
+    for store_id, backlog in backlog_by_store(stores=stores).items():
+        row = rows[store_id]
+        row.pending, row.uploading, row.stuck = backlog["pending"], backlog["uploading"], backlog["stuck"]
+
+    by_day = {
+        item["day"]: item
+        for item in StoreDayStats.objects.filter(store_id__in=ids).filter(in_range).values("day")
+        .annotate(count=Sum("issued_count"), amount=Sum("issued_amount")).order_by()
+    }
+    trend = []
+    day = date_from
+    while day <= date_to:
+        item = by_day.get(day, {})
+        trend.append({"day": day, "count": item.get("count") or 0, "amount": item.get("amount") or Decimal("0.00")})
+        day += timedelta(days=1)
+
+    categories = list(
+        CategoryDayStats.objects.filter(store_id__in=ids).filter(in_range).values("category")
+        .annotate(count=Sum("issued_count"), amount=Sum("issued_amount")).order_by("-amount", "category")
+    )
+    category_total = sum((c["amount"] for c in categories), Decimal(0))
+    for c in categories:
+        c["share"] = percent(c["amount"], category_total) if category_total > 0 else None
+
+    failures = sorted(
+        ({"reason": key, "label": FAILURE_LABELS.get(key, key), "count": int(total)}
+         for key, total in _json_sums(column="failed_by_reason", store_ids=ids, date_from=date_from,
+                                      date_to=date_to, by_store=False)),
+        key=lambda f: (-f["count"], f["reason"]),
+    )
+    store_rows = list(rows.values())
+    today_rows = _today_rows(stores) if (date_from, date_to) != (today, today) else {
+        r.store.pk: (r.issued, r.failed) for r in store_rows}
+    alerts = []
+    for row in store_rows:
+        issued_today, failed_today = today_rows.get(row.store.pk, (0, 0))
+        row.alerts = alerts_for(store=row.store, issued=issued_today, failed=failed_today, backlog=row.backlog,
+                                stuck=row.stuck)
+        alerts += row.alerts
+    totals = {
+        "issued": sum(r.issued for r in store_rows), "amount": sum((r.amount for r in store_rows), Decimal("0.00")),
+        "failed": sum(r.failed for r in store_rows), "backlog": sum(r.backlog for r in store_rows),
+        "stuck": sum(r.stuck for r in store_rows), "today": sum(r.issued_today for r in store_rows),
+    }
+    totals["failure_rate"] = percent(totals["failed"], totals["issued"] + totals["failed"])
+    return Dashboard(date_from=date_from, date_to=date_to, rows=store_rows, trend=trend, categories=categories,
+                     failures=failures, alerts=alerts, totals=totals)
+
+
+def _today_rows(stores) -> dict[int, tuple[int, int]]:
+    today = timezone.localdate()
+    return {
+        row["store_id"]: (row["issued_count"], row["failed_count"])
+        for row in StoreDayStats.objects.filter(store_id__in=_store_ids(stores), day=today)
+        .values("store_id", "issued_count", "failed_count")
+    }
+
+
+def alerts_for(*, store: Store, issued: int, failed: int, backlog: int, stuck: int = 0) -> list[Alert]:
+    """Today's alerts of one store against its own thresholds (Store.alert_failure_rate, alert_backlog)."""
+    alerts = []
+    rate = percent(failed, issued + failed)
+    if rate is not None and issued + failed >= ALERT_MIN_HANDLED and rate >= store.alert_failure_rate:
+        alerts.append(Alert(store=store, kind="failure_rate", title=f"今日失败率 {rate}%",
+                            message=(f"门店 {store.code} {store.name} 今日开具失败 {failed} 张、成功 {issued} 张，"
+                                     f"失败率 {rate}%，已达到告警阈值 {store.alert_failure_rate}%。"
+                                     "请查看失败原因并修正后重新提交。")))
+    if backlog >= store.alert_backlog:
+        alerts.append(Alert(store=store, kind="backlog", title=f"积压 {backlog} 张",
+                            message=(f"门店 {store.code} {store.name} 有 {backlog} 张发票等待开具或上传中"
+                                     f"（其中 {stuck} 张超时未动），已达到告警阈值 {store.alert_backlog} 张。"
+                                     "请检查开票任务和税务平台连接。")))
+    return alerts
+
+
+def store_alerts_today() -> list[Alert]:
+    """Every active store's alerts now (for the periodic mail job; no user scope: HQ gets all)."""
+    stores = list(Store.objects.filter(is_active=True).select_related("company"))
+    today_rows = _today_rows(stores)
+    backlog = backlog_by_store(stores=stores)
+    alerts = []
+    for store in stores:
+        issued, failed = today_rows.get(store.pk, (0, 0))
+        live = backlog.get(store.pk, {})
+        alerts += alerts_for(store=store, issued=issued, failed=failed,
+                             backlog=live.get("pending", 0) + live.get("uploading", 0), stuck=live.get("stuck", 0))
+    return alerts
