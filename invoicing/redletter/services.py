@@ -324,8 +324,9 @@ def red_letter_form_applied(*, form_id: int, receipt: RedFormReceipt, actor: Act
     now = timezone.now()
     form.uuid, form.number = receipt.uuid, receipt.form_number
     form.submission = F_.Submission.APPLIED
-    form.applied_at = now
+    # The platform's entry time (lrrq) is its deadline minus 72 h; our clock may differ by the call's duration.
     form.expires_at = receipt.expires_at or now + CONFIRM_WINDOW
+    form.applied_at = form.expires_at - CONFIRM_WINDOW
     form.last_refreshed_at = now
     form.note = ""
     form.state = STATE_CODES[receipt.state]
