@@ -123,3 +123,54 @@ class Exchange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.service} {self.outcome}"
+
+
+class ReportJobQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Jobs of the companies where the user holds an HQ role (reports are HQ work)."""
+        from stores.roles import HQ_ROLES
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(company__memberships__user=user, company__memberships__role__in=HQ_ROLES).distinct()
+
+
+def report_file_path(instance, filename: str) -> str:
+    return f"reports/{instance.company_id}/{filename}"
+
+
+class ReportJob(models.Model):
+    """An audit-report PDF built in the background (queue ``reports``), kept until ``expires_at``."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+        EXPIRED = "expired", "已过期"
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, default="audit_pdf")
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=report_file_path, max_length=300, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    objects = ReportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报告任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} {self.status} {self.progress}%"

@@ -41,3 +41,11 @@ from invoicing.models.redletter import (  # noqa: E402
 )
 
 __all__ += ["BatchReversal", "BatchReversalItem", "RedLetterForm", "RedLetterFormLine", "RedLetterPolicy"]
+from invoicing.models.delivery import (  # noqa: E402
+    DeliveryAttempt,
+    InvoiceDelivery,
+    InvoiceFile,
+    StoreDeliveryDefaults,
+)
+
+__all__ += ["DeliveryAttempt", "InvoiceDelivery", "InvoiceFile", "StoreDeliveryDefaults"]
