@@ -24,9 +24,13 @@ def retry_policy() -> Retry:
     return Retry(max=len(intervals), interval=intervals)
 
 
-def _enqueue(func, *args, job_id: str | None = None) -> bool:
+def _enqueue(func, *args, job_id: str | None = None, description: str | None = None) -> bool:
     try:
         kwargs = {"retry": retry_policy()}
+        if description:
+            # rq logs a job's description, which by default repeats its arguments (a receiver's
+            # phone number or e-mail); ours names the request and the masked receiver instead.
+            kwargs["description"] = description
         if job_id:
             kwargs["job_id"] = job_id
         django_rq.get_queue(QUEUE).enqueue(func, *args, **kwargs)
@@ -44,6 +48,8 @@ def delivery_auto(invoice_id: int) -> bool:
 
 def delivery_send(request_id: str, invoice_id: int, channel: str, target: str, trigger: str, actor_label: str) -> bool:
     from invoicing.delivery import jobs
+    from invoicing.delivery.masking import mask_target
 
-    return _enqueue(jobs.delivery_send, request_id, invoice_id, channel, target, trigger, actor_label,
-                    job_id=f"delivery-{request_id}")
+    return _enqueue(jobs.delivery_send, request_id, invoice_id, channel, target, str(trigger), actor_label,
+                    job_id=f"delivery-{request_id}",
+                    description=f"delivery_send invoice={invoice_id} {channel} {mask_target(channel, target)} ({request_id})")
