@@ -163,3 +163,21 @@ def test_we_deny_a_buyer_form_and_revoke_our_own(shop):
         services.red_letter_form_act(form=ours, action="confirm", actor=ACTOR)
     assert "只有购方录入、等待本方确认（03）的确认单可以确认" in caught.value.message
     assert services.red_letter_form_act(form=ours, action="revoke", actor=ACTOR).state == "08"
+
+
+def test_a_lost_answer_is_matched_from_the_platforms_list_never_applied_twice(shop, settings):
+    import time
+
+    blue = issue_blue(shop)
+    settings.TAX_PLATFORM_READ_TIMEOUT = 1
+    shop.control("post", "faults", {"latency_ms": 2500, "services": ["QDHZQRDSQ"], "times": 1})
+    form = apply(blue)
+    assert (form.submission, form.uuid) == ("unknown", "")
+    assert "请勿重复申请" in form.note
+    time.sleep(2)  # the platform finishes the call our client gave up on
+    shop.control("delete", "faults")
+    services.red_letter_forms_sync(company_id=shop.company.pk)
+    form.refresh_from_db()
+    assert (form.submission, form.state) == ("applied", "01") and form.uuid
+    assert RedForm.objects.count() == 1
+    assert form.red_invoice is not None
