@@ -288,7 +288,12 @@ def product_update(*, product: Product, actor: Actor, **changes) -> Product:
 
 
 def _remember_code(remember, company, product) -> None:
-    # The matcher learns the company's choice so the next similar name gets it first.
+    # The matcher learns the company's choice so the next similar name gets it first. The memory
+    # points at a TaxCode row (a deferred FK, checked only at commit), so skip codes not loaded.
+    from invoicing.models import TaxCode
+
+    if not TaxCode.objects.filter(code=product.tax_code).exists():
+        return
     try:
         with transaction.atomic():
             remember(company=company, product_name=product.name, code=product.tax_code)
