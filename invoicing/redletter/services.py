@@ -726,8 +726,9 @@ def refunds_reverse_pending(*, limit: int = 200) -> dict:
     """Periodic: every refund waiting for a red letter whose invoice is issued and that has no form yet."""
     close_old_connections()
     report = {"reversed": 0, "failed": 0, "waiting": 0}
-    refunds = (Refund.objects.filter(status=Refund.Status.AWAITING_RED_LETTER, red_letter_forms__isnull=True)
-               .order_by("id").values_list("id", flat=True)[:limit])
+    from invoicing.selectors import refunds_awaiting_red_letter
+
+    refunds = refunds_awaiting_red_letter().filter(red_letter_forms__isnull=True).values_list("id", flat=True)[:limit]
     for refund_id in list(refunds):
         if cache.get(f"redletter:refund-failed:{refund_id}"):
             continue
