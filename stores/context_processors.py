@@ -12,6 +12,8 @@ def navigation(request):
     items += [
         ("invoicing:invoice_create", "手工开票", "invoice.issue"),
         ("invoicing:product_list", "商品目录", "catalogue.view"),
+        ("invoicing:red_form_list", "红字确认单", "invoice.reverse_request"),
+        ("invoicing:red_batch_list", "批量红冲", "invoice.batch_reverse"),
         ("invoicing:dashboard", "总部看板", "dashboard.view"),
         ("audit:exchange_list", "平台交互日志", "exchange.view"),
         ("audit:event_list", "审计记录", "audit.view"),
