@@ -25,3 +25,9 @@ PERIODIC_JOBS += [
 PERIODIC_JOBS += [
     ("invoicing.web_services.dashboard_alerts_mail", "default", 300),
 ]
+
+# Delivery and reports (issue 7): deliveries whose job was lost are re-sent; expired report files removed.
+PERIODIC_JOBS += [
+    ("invoicing.delivery.jobs.delivery_sweep", "delivery", 600),
+    ("audit.report_jobs.report_jobs_expire", "reports", 24 * 3600),
+]

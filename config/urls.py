@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("stores.urls")),
     path("", include("invoicing.urls")),
     path("", include("audit.urls")),
+    path("documents/", include("invoicing.documents.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

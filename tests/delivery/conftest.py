@@ -8,8 +8,7 @@ from invoicing.models import Invoice, InvoiceLine
 
 
 @pytest.fixture(autouse=True)
-def _urls_and_media(settings, tmp_path):
-    settings.ROOT_URLCONF = "tests.delivery.urls"
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PUBLIC_BASE_URL = "https://kaipiao.example.com"
 
