@@ -71,7 +71,8 @@ class Invoice(models.Model):
     kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.BLUE)
     type = models.CharField("发票种类", max_length=2, choices=Type.choices, default=Type.ORDINARY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    number = models.CharField("发票号码", max_length=20, null=True, blank=True, unique=True)
+    # Unique per seller: the platform hands numbers out per connecting unit.
+    number = models.CharField("发票号码", max_length=20, null=True, blank=True, db_index=True)
     # Numbers this invoice held before and gave up (kept for reconciliation, never reused elsewhere).
     previous_numbers = models.JSONField(default=list, blank=True)
     blue_invoice = models.ForeignKey(
@@ -122,6 +123,7 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="issued") | Q(number__isnull=False), name="issued_invoice_has_number"
             ),
+            models.UniqueConstraint(fields=["company", "number"], name="invoice_number_unique_per_company"),
         ]
 
     def __str__(self) -> str:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import Actor, audit_record
+from audit.services import Actor
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine
+from invoicing.services.audit_bulk import AuditEntry, audit_record_many
 from invoicing.services.stats import StatsDelta
 
 S = Invoice.Status
@@ -57,10 +58,11 @@ def record_transitions(transitions: Iterable[Transition], *, actor: Actor, actio
     own_stats = stats is None
     stats = stats or StatsDelta()
     events = []
+    audit_record_many([AuditEntry(actor=actor, action=action, obj=t.invoice, company=t.invoice.company,
+                                  store=t.invoice.store, before=t.before, after=invoice_snapshot(t.invoice))
+                       for t in transitions])
     for t in transitions:
         invoice = t.invoice
-        audit_record(actor=actor, action=action, obj=invoice, company=invoice.company, store=invoice.store,
-                     before=t.before, after=invoice_snapshot(invoice))
         if t.before["status"] != invoice.status or t.message:
             events.append(InvoiceEvent(
                 invoice=invoice, created_at=now, status_from=t.before["status"] or "", status_to=invoice.status,

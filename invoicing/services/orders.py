@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import Actor, audit_record
+from audit.services import Actor
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Order
+from invoicing.services.audit_bulk import AuditEntry, audit_record_many
 from invoicing.services.stats import StatsDelta
 
 logger = logging.getLogger(__name__)
@@ -124,18 +125,20 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
 
     stats = StatsDelta()
     events = []
+    entries = []
     for (_parsed, order), invoice in zip(new_orders, invoices, strict=True):
-        audit_record(actor=actor, action="order.receive", obj=order, company=company, store=store,
-                     after={"order_no": order.order_no, "total_with_tax": order.total_with_tax,
-                            "status": order.status, "source": order.source})
-        audit_record(actor=actor, action="invoice.create", obj=invoice, company=company, store=store,
-                     after={"status": invoice.status, "order": order.order_no,
-                            "total_with_tax": invoice.total_with_tax})
+        entries.append(AuditEntry(actor=actor, action="order.receive", obj=order, company=company, store=store,
+                                  after={"order_no": order.order_no, "total_with_tax": order.total_with_tax,
+                                         "status": order.status, "source": order.source}))
+        entries.append(AuditEntry(actor=actor, action="invoice.create", obj=invoice, company=company, store=store,
+                                  after={"status": invoice.status, "order": order.order_no,
+                                         "total_with_tax": invoice.total_with_tax}))
         events.append(InvoiceEvent(
             invoice=invoice, created_at=now, status_from="", status_to=invoice.status, actor_label=actor.label[:150],
             message="按自动开票比例自动开具" if invoice.status == Invoice.Status.PENDING else "等待门店人工确认开具",
         ))
         stats.order_received(order)
+    audit_record_many(entries)
     InvoiceEvent.objects.bulk_create(events)
     stats.write()
     if any(invoice.status == Invoice.Status.PENDING for invoice in invoices):

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from audit.chain import verify_chain
 from audit.models import AuditEvent
 from invoicing.models import Invoice, InvoiceEvent, Order, StoreDayStats, UploadBatch
 from sandbox.models import UploadedInvoice
@@ -70,6 +71,9 @@ def test_a_batch_is_answered_item_by_item(shop):
     numbers = list(Invoice.objects.values_list("number", flat=True))
     assert len(set(numbers)) == 30
     assert UploadedInvoice.objects.filter(status="00").count() == 30
+    # Rows appended in bulk link into the company's hash chain exactly like audit_record's.
+    assert verify_chain(shop.company.pk) is None
+    assert AuditEvent.objects.filter(company=shop.company, action="invoice.issue").count() == 30
 
 
 def test_rollout_leaves_unselected_orders_as_drafts(shop):
