@@ -72,7 +72,7 @@ class Invoice(models.Model):
     type = models.CharField("发票种类", max_length=2, choices=Type.choices, default=Type.ORDINARY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Unique per seller: the platform hands numbers out per connecting unit.
-    number = models.CharField("发票号码", max_length=20, null=True, blank=True, db_index=True)
+    number = models.CharField("发票号码", max_length=20, null=True, blank=True, db_index=True)  # noqa: DJ001 - NULL until assigned keeps (company, number) unique
     # Numbers this invoice held before and gave up (kept for reconciliation, never reused elsewhere).
     previous_numbers = models.JSONField(default=list, blank=True)
     blue_invoice = models.ForeignKey(
