@@ -28,7 +28,8 @@ VEGETABLE = "1010112010000000000"  # 根菜类蔬菜: 9 %
 def pytest_collection_modifyitems(items):
     # Real workers and the live server need committed rows; the exchange log writes on its own alias.
     for item in items:
-        if "tests/pipeline/" in str(item.fspath) and not item.get_closest_marker("django_db"):
+        path = str(item.fspath)
+        if "tests/pipeline/" in path and "test_bench_smoke" not in path and not item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.django_db(transaction=True, databases="__all__"))
 
 

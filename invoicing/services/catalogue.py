@@ -1,0 +1,58 @@
+"""Catalogue writes: a product's tax code must be a usable leaf code and its rate one the code allows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.services import Actor, audit_record
+from invoicing.models import Product
+from invoicing.models.catalogue import product_code_errors
+
+FIELDS = ("sku", "name", "tax_code", "rate", "unit", "spec", "price", "price_includes_tax", "active")
+
+
+def _snapshot(product: Product) -> dict:
+    return {name: getattr(product, name) for name in FIELDS}
+
+
+@transaction.atomic
+def product_create(*, company, actor: Actor, name: str, tax_code: str, rate: Decimal, price: Decimal,
+                   unit: str = "", spec: str = "", sku: str = "", price_includes_tax: bool = True) -> Product:
+    """A new catalogue product; ValidationError (Chinese, per field) when code or rate does not fit."""
+    product = Product(company=company, sku=sku.strip(), name=name.strip(), tax_code=tax_code.strip(), rate=rate,
+                      price=price, unit=unit, spec=spec, price_includes_tax=price_includes_tax)
+    _check(product)
+    product.save()
+    audit_record(actor=actor, action="product.create", obj=product, company=company, after=_snapshot(product))
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, actor: Actor, **changes) -> Product:
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    before = _snapshot(product)
+    for name, value in changes.items():
+        if name not in FIELDS:
+            raise ValueError(f"unknown product field {name}")
+        setattr(product, name, value)
+    _check(product)
+    product.save()
+    audit_record(actor=actor, action="product.update", obj=product, company=product.company, before=before,
+                 after=_snapshot(product))
+    return product
+
+
+def _check(product: Product) -> None:
+    errors = product_code_errors(tax_code=product.tax_code, rate=product.rate)
+    try:
+        product.full_clean(exclude=["company", "tax_code", "rate"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update({field: messages[0] for field, messages in exc.message_dict.items()})
+    if product.sku and Product.objects.filter(company_id=product.company_id, sku=product.sku).exclude(
+            pk=product.pk).exists():
+        errors["sku"] = f"商品编码 {product.sku} 已被本公司其他商品使用"
+    if errors:
+        raise ValidationError(errors)
