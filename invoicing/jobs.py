@@ -21,10 +21,12 @@ def upload_batch_poll(batch_id: int) -> str:
 
 def number_blocks_refill(company_id: int) -> int:
     """Fetch a new number block when fewer than the low-water mark are left (queue ``tax``)."""
+    from invoicing.services.enqueue import coalesce_release
     from invoicing.services.numbers import number_blocks_ensure
     from invoicing.services.platform import provider_for
     from stores.models import Company
 
+    coalesce_release("tax", f"refill:{company_id}")
     close_old_connections()
     company = Company.objects.get(pk=company_id)
     return number_blocks_ensure(company=company, provider=provider_for(company), needed=0)

@@ -34,7 +34,9 @@ from invoicing.services import enqueue as q
 from invoicing.services.invoices import begin, record_transitions
 from invoicing.services.numbers import (
     current_year,
+    low_water,
     number_blocks_ensure,
+    numbers_available,
     numbers_take,
     platform_state_lock,
     quota_ensure,
@@ -123,6 +125,12 @@ def company_batch_run(*, company_id: int) -> dict:
     # More waiting: let another worker start on the next batch while this one uploads.
     if report["prepared"] and Invoice.objects.filter(company=company, status=S.PENDING).exists():
         schedule_company_batch(company_id)
+    # Fetch the next number block ahead of need, off this batch's path.
+    if not refusal and numbers_available(company) < low_water():
+        from invoicing import jobs
+
+        q.enqueue("tax", jobs.number_blocks_refill, company_id, retry=True,
+                  coalesce_key=f"refill:{company_id}", coalesce_ttl=60)
     if batch is not None and batch.invoice_count:
         upload_batch_send(batch_id=batch.pk, provider=provider)
     return report
