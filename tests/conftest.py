@@ -7,6 +7,21 @@ import pytest
 from stores.roles import Role
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_connections_before_teardown(django_db_setup, django_db_blocker):
+    """Connections left open by other threads (live servers, race tests, the exchange log's own
+    connection) must be gone before the test database is dropped, or PostgreSQL refuses it:
+    "being accessed by other users"."""
+    yield
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                           " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        connections.close_all()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # PBKDF2's deliberate slowness is for production; here it would dominate the suite's time.
