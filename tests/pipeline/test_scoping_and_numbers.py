@@ -58,3 +58,17 @@ def test_numbers_are_refilled_ahead_of_need(shop, settings):
     assert numbers_available(shop.company) >= 10
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == sorted(set(numbers))
+
+
+def test_status_sync_records_the_platforms_view(shop):
+    from invoicing.services.status_sync import invoice_status_sync
+
+    shop.api.post("/api/v1/orders", an_order("SYNC-1"))
+    run_jobs()
+    invoice = Invoice.objects.get()
+    shop.control("post", f"invoices/{invoice.number}/book", {})
+    report = invoice_status_sync()
+    invoice.refresh_from_db()
+    assert report["checked"] == 1 and invoice.platform_state == "normal+booked"
+    assert invoice.platform_checked_at is not None
+    assert invoice_status_sync()["checked"] == 0  # checked within the hour: not asked again
