@@ -99,3 +99,17 @@ def _read_or_create(path: Path, make) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(value)
     return value
+
+
+def env_decimal(name: str, default: str, *, minimum: str | None = None) -> str:
+    """A decimal amount kept as its string (callers build Decimal from it, never float)."""
+    from decimal import Decimal, InvalidOperation
+
+    raw = os.environ.get(name) or default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, got {raw!r}") from None
+    if minimum is not None and value < Decimal(minimum):
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {raw}")
+    return raw

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_hex_key, env_int, env_list, env_secret, env_str, env_url
+from config.env import env_bool, env_decimal, env_hex_key, env_int, env_list, env_secret, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KAIPIAO_VAR_DIR", str(BASE_DIR / "var")))
@@ -195,6 +195,33 @@ TAX_PLATFORM_READ_TIMEOUT = env_int("TAX_PLATFORM_READ_TIMEOUT", 30, minimum=1)
 # Guards the sandbox's control API (header X-Sandbox-Token). Generated once for the local run.
 SANDBOX_ADMIN_TOKEN = env_secret("SANDBOX_ADMIN_TOKEN", fallback_file=VAR_DIR / "sandbox_token", min_length=16)
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
+
+# --- Issuing pipeline (invoicing.services) ------------------------------------------------------
+TAX_RETRY_INTERVALS = [env_int(f"TAX_RETRY_INTERVAL_{i}", d, minimum=1) for i, d in enumerate((10, 30, 60), 1)]
+TAX_POLL_DELAY = env_int("TAX_POLL_DELAY", 3, minimum=0)  # s after an upload before asking for its result
+TAX_POLL_MAX = env_int("TAX_POLL_MAX", 40, minimum=1)
+TAX_PLATFORM_RATE_PER_SECOND = env_int("TAX_PLATFORM_RATE_PER_SECOND", 20, minimum=1)  # shared by all workers
+TAX_NUMBER_BLOCK_SIZE = env_int("TAX_NUMBER_BLOCK_SIZE", 1000, minimum=1, maximum=5000)
+TAX_NUMBER_LOW_WATER = env_int("TAX_NUMBER_LOW_WATER", 200, minimum=0)
+TAX_QUOTA_DOWNLOAD_CHUNK = env_decimal("TAX_QUOTA_DOWNLOAD_CHUNK", "1000000", minimum="0.01")
+TAX_SWEEP_PENDING_AGE = env_int("TAX_SWEEP_PENDING_AGE", 60, minimum=1)
+TAX_STUCK_SENDING_SECONDS = env_int("TAX_STUCK_SENDING_SECONDS", 300, minimum=1)
+TAXPAYER_STATUS_TTL = env_int("TAXPAYER_STATUS_TTL", 3600, minimum=1)
+TAX_STATUS_SYNC_LIMIT = env_int("TAX_STATUS_SYNC_LIMIT", 200, minimum=1)
+TAX_STATUS_SYNC_DAYS = env_int("TAX_STATUS_SYNC_DAYS", 30, minimum=1)
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
+RED_LETTER_RESUBMIT_AFTER_S = env_int("RED_LETTER_RESUBMIT_AFTER_S", 600, minimum=1)
+
+# --- Delivery and reports ---------------------------------------------------------------------
+# Deliver every issued invoice automatically (e-mail / SMS from the order or the store's
+# defaults). Off for companies whose shop shows the invoice itself through the signed link.
+INVOICE_AUTO_DELIVERY = env_bool("INVOICE_AUTO_DELIVERY", True)
+SMS_BACKEND = env_str("SMS_BACKEND", "invoicing.delivery.sms.LoggingSmsBackend")
+DELIVERY_RETRY_INTERVALS = [env_int(f"DELIVERY_RETRY_INTERVAL_{i}", d, minimum=1)
+                            for i, d in enumerate((10, 30, 60), 1)]
+DELIVERY_LINK_MAX_AGE_DAYS = env_int("DELIVERY_LINK_MAX_AGE_DAYS", 30, minimum=1)
+PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 7, minimum=1)
 
 LOGGING = {
     "version": 1,

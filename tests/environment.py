@@ -13,6 +13,8 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 40)
 os.environ.setdefault("SANDBOX_ADMIN_TOKEN", "test-sandbox-token-0123456789")
 os.environ.setdefault("CREDENTIALS_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
 os.environ.setdefault("STATIC_MANIFEST", "false")
+# Rendering a PDF per issued invoice would dominate pipeline tests; the delivery tests turn it on.
+os.environ.setdefault("INVOICE_AUTO_DELIVERY", "false")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"kaipiao-test-{os.getpid()}")
 
 from config import embedded  # noqa: E402

@@ -145,6 +145,8 @@ def invoice_deliver_auto(*, invoice_id: int) -> list[PlannedSend]:
 
 def delivery_sweep(*, days: int = 3) -> int:
     """Periodic: issued invoices of the last ``days`` whose automatic delivery was never planned."""
+    if not settings.INVOICE_AUTO_DELIVERY:
+        return 0
     since = timezone.now() - timezone.timedelta(days=days)
     ids = list(Invoice.objects.filter(status=Invoice.Status.ISSUED, confirmed_at__gte=since)
                .exclude(delivery__auto_requested_at__isnull=False).values_list("pk", flat=True)[:1000])

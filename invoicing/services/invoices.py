@@ -10,12 +10,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.services import Actor
+from audit.services import Actor, AuditEntry, audit_record_many
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine
-from invoicing.services.audit_bulk import AuditEntry, audit_record_many
 from invoicing.services.stats import StatsDelta
 
 S = Invoice.Status
@@ -77,6 +77,15 @@ def record_transitions(transitions: Iterable[Transition], *, actor: Actor, actio
     InvoiceEvent.objects.bulk_create(events)
     if own_stats:
         stats.write()
+    newly_issued = [t.invoice for t in transitions if t.before["status"] != S.ISSUED and t.invoice.status == S.ISSUED]
+    if newly_issued:
+        from invoicing.delivery.services import delivery_enqueue_for_issued
+        from invoicing.web_services import category_stats_record_issued
+
+        category_stats_record_issued(invoices=newly_issued)
+        if settings.INVOICE_AUTO_DELIVERY:
+            for invoice in newly_issued:
+                delivery_enqueue_for_issued(invoice.pk)  # after commit; the delivery sweep catches a miss
     from invoicing.services.webhooks import webhooks_queue_for_invoices
 
     changed = [t.invoice for t in transitions

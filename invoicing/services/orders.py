@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import Actor
+from audit.services import Actor, AuditEntry, audit_record_many
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Order
-from invoicing.services.audit_bulk import AuditEntry, audit_record_many
 from invoicing.services.stats import StatsDelta
 
 logger = logging.getLogger(__name__)

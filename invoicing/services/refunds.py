@@ -87,6 +87,12 @@ def refund_receive(*, store, parsed, actor: Actor) -> tuple[Refund, bool]:
     audit_record(actor=actor, action="refund.receive", obj=refund, company=company, store=store,
                  after={"refund_id": refund.refund_id, "order": order.order_no, "amount": refund.amount,
                         "status": refund.status})
+    if status == Refund.Status.AWAITING_RED_LETTER:
+        # Reverse right after commit; the periodic refunds_reverse_pending job catches any miss.
+        from invoicing.redletter.services import refund_schedule_reversal
+
+        refund_pk = refund.pk
+        transaction.on_commit(lambda: refund_schedule_reversal(refund_pk))
     if invoice is not None and status == Refund.Status.APPLIED:
         if is_full:
             t = begin(invoice, f"订单已全额退款（{refund.refund_id}），未开具的发票取消")

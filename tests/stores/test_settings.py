@@ -33,6 +33,9 @@ def load_settings(**env):
         ("SECRET_KEY", "short", "SECRET_KEY must be at least 32 characters long"),
         ("SANDBOX_ADMIN_TOKEN", "short", "SANDBOX_ADMIN_TOKEN must be at least 16 characters long"),
         ("LOGIN_FAILURE_LIMIT", "0", "LOGIN_FAILURE_LIMIT must be between 1"),
+        ("TAX_QUOTA_DOWNLOAD_CHUNK", "lots", "TAX_QUOTA_DOWNLOAD_CHUNK must be a decimal number"),
+        ("INVOICE_AUTO_DELIVERY", "sometimes", "INVOICE_AUTO_DELIVERY must be a boolean"),
+        ("PUBLIC_BASE_URL", "kaipiao.example.com", "PUBLIC_BASE_URL must be a URL"),
     ],
 )
 def test_it_stops_on_malformed_values_naming_the_variable(name, value, fragment):
