@@ -81,3 +81,28 @@ class MembershipGrantForm(forms.Form):
                     self.add_error("password", exc)
         data["existing_user"] = existing
         return data
+
+
+class ApiKeyForm(forms.Form):
+    store = forms.ModelChoiceField(label="门店", queryset=Store.objects.none())
+    label = forms.CharField(label="名称", max_length=100, help_text="例如：微信小程序商城、收银系统 POS-01")
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = Store.objects.filter(company=company, is_active=True).order_by("code")
+
+
+class WebhookForm(forms.Form):
+    store = forms.ModelChoiceField(label="门店", queryset=Store.objects.none())
+    url = forms.URLField(label="推送地址", max_length=500, assume_scheme="https",
+                         help_text="发票开具、失败、取消时以 POST 推送，带 HMAC 签名（见 docs/api.md）")
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = Store.objects.filter(company=company, is_active=True).order_by("code")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError("推送地址必须以 https:// 或 http:// 开头")
+        return url

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from audit.services import Actor
 from stores import services
 from stores.access import access_for
-from stores.forms import CredentialsForm, MembershipGrantForm, StoreForm
+from stores.forms import ApiKeyForm, CredentialsForm, MembershipGrantForm, StoreForm, WebhookForm
 from stores.models import Company, Membership, Store
 from stores.roles import Role
 
@@ -111,3 +111,67 @@ def membership_revoke(request, membership_id: int):
     services.membership_revoke(actor=Actor.for_user(request.user), membership=membership)
     messages.success(request, "角色已撤销。")
     return redirect("stores:settings_home")
+
+
+@login_required
+def integrations(request):
+    """API keys and webhooks of every store of the company; secrets are shown once, on creation."""
+    from invoicing.models import ApiKey, WebhookEndpoint
+
+    company = _admin_company(request)
+    keys = ApiKey.objects.filter(store__company=company).select_related("store").order_by("store__code", "-created_at")
+    hooks = WebhookEndpoint.objects.filter(store__company=company).select_related("store").order_by("store__code", "-created_at")
+    key_form, hook_form, shown = ApiKeyForm(company=company), WebhookForm(company=company), None
+    if request.method == "POST":
+        from invoicing.services.apikeys import api_key_create
+        from invoicing.services.webhooks import webhook_create
+
+        actor = Actor.for_user(request.user)
+        if request.POST.get("kind") == "api_key":
+            key_form = ApiKeyForm(request.POST, company=company)
+            if key_form.is_valid():
+                key, secret = api_key_create(store=key_form.cleaned_data["store"], actor=actor,
+                                             label=key_form.cleaned_data["label"])
+                shown = {"what": "API 密钥", "id": key.key_id, "secret": secret, "store": key.store}
+                key_form = ApiKeyForm(company=company)
+        elif request.POST.get("kind") == "webhook":
+            hook_form = WebhookForm(request.POST, company=company)
+            if hook_form.is_valid():
+                endpoint, secret = webhook_create(store=hook_form.cleaned_data["store"], actor=actor,
+                                                  url=hook_form.cleaned_data["url"])
+                shown = {"what": "Webhook 签名密钥", "id": endpoint.url, "secret": secret, "store": endpoint.store}
+                hook_form = WebhookForm(company=company)
+    response = render(request, "stores/settings/integrations.html", {
+        "company": company, "keys": keys, "hooks": hooks, "key_form": key_form, "hook_form": hook_form,
+        "shown": shown})
+    if shown:
+        response["Cache-Control"] = "no-store"  # the one page that carries a secret
+    return response
+
+
+@login_required
+@require_POST
+def api_key_revoke(request, key_id: int):
+    from invoicing.models import ApiKey
+    from invoicing.services.apikeys import api_key_revoke as revoke
+
+    company = _admin_company(request)
+    key = get_object_or_404(ApiKey, pk=key_id, store__company=company)
+    if key.revoked_at is None:
+        revoke(api_key=key, actor=Actor.for_user(request.user))
+        messages.success(request, f"API 密钥 {key.key_id} 已停用，使用它的请求将被拒绝。")
+    return redirect("stores:integrations")
+
+
+@login_required
+@require_POST
+def webhook_deactivate(request, webhook_id: int):
+    from invoicing.models import WebhookEndpoint
+    from invoicing.services.webhooks import webhook_deactivate as deactivate
+
+    company = _admin_company(request)
+    endpoint = get_object_or_404(WebhookEndpoint, pk=webhook_id, store__company=company)
+    if endpoint.active:
+        deactivate(endpoint=endpoint, actor=Actor.for_user(request.user))
+        messages.success(request, "推送地址已停用。")
+    return redirect("stores:integrations")

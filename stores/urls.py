@@ -10,6 +10,9 @@ urlpatterns = [
     path("settings/stores/new/", settings_views.store_edit, name="store_create"),
     path("settings/stores/<int:store_id>/", settings_views.store_edit, name="store_edit"),
     path("settings/credentials/", settings_views.credentials_edit, name="credentials_edit"),
+    path("settings/integrations/", settings_views.integrations, name="integrations"),
+    path("settings/api-keys/<int:key_id>/revoke/", settings_views.api_key_revoke, name="api_key_revoke"),
+    path("settings/webhooks/<int:webhook_id>/deactivate/", settings_views.webhook_deactivate, name="webhook_deactivate"),
     path("settings/members/new/", settings_views.membership_grant, name="membership_grant"),
     path("settings/members/<int:membership_id>/revoke/", settings_views.membership_revoke, name="membership_revoke"),
 ]
