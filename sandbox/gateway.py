@@ -120,6 +120,10 @@ def authenticate(request, *, nlbm: str, fwbm: str) -> Call:
 
     # Django's own servers drop header names with "_"; runsandbox keeps them (see the doc, §1).
     signature = headers.get("access_signature") or headers.get("access-signature") or ""
+    # A client may send both spellings (servers differ in which they keep); a WSGI server that
+    # keeps both folds them into one value joined by a comma. Identical copies are one signature.
+    copies = {part.strip() for part in signature.split(",")}
+    signature = copies.pop() if len(copies) == 1 else signature
     message = crypto.signing_string(service=fwbm, timestamp=headers["timestamp"], nonce=headers["nonce"], body_b64=body_text)
     if unit.sign_type == Unit.SIGN_SM2:
         valid = bool(signature) and crypto.sm2_verify(unit.public_key, message, signature)

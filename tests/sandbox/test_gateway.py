@@ -186,3 +186,28 @@ def test_runsandbox_serves_the_platform_with_the_underscore_header(transactional
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_runsandbox_accepts_the_product_client_sending_both_header_spellings():
+    """Regression: the client sends access_signature and access-signature; runsandbox keeps both
+    and WSGI folded them into "sig,sig", which was refused with 1001 on the demo's port 8001."""
+    from invoicing.taxapi.leqi import LeqiProvider
+    from sandbox.management.commands.runsandbox import make_server
+
+    server = make_server(host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        root = f"http://127.0.0.1:{server.server_port}"
+        credentials = requests.post(
+            f"{root}/sandbox/control/units", json={"nsrsbh": SELLER_ID, "nsrmc": "上海测试商贸有限公司"},
+            headers={"X-Sandbox-Token": __import__("django.conf").conf.settings.SANDBOX_ADMIN_TOKEN}, timeout=10,
+        ).json()
+        provider = LeqiProvider(base_url=f"{root}/sandbox", unit_id=credentials["jrdwptbh"],
+                                user_unit_id=credentials["sydwptbh"], secret_hex=credentials["secret"],
+                                taxpayer_id=SELLER_ID)
+        assert provider.taxpayer_info().status_code == "03"
+    finally:
+        server.shutdown()
+        server.server_close()
