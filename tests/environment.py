@@ -5,6 +5,7 @@ servers under ./var are started, exactly as the run command does.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -13,6 +14,8 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 40)
 os.environ.setdefault("SANDBOX_ADMIN_TOKEN", "test-sandbox-token-0123456789")
 os.environ.setdefault("CREDENTIALS_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
 os.environ.setdefault("STATIC_MANIFEST", "false")
+# Files the tests render (invoice PDFs, reports) never land in a developer's ./var/media.
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="kaipiao-test-media-"))
 # Rendering a PDF per issued invoice would dominate pipeline tests; the delivery tests turn it on.
 os.environ.setdefault("INVOICE_AUTO_DELIVERY", "false")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"kaipiao-test-{os.getpid()}")
