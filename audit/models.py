@@ -7,7 +7,9 @@ from django.db import models
 from stores.models import Company, Store
 
 
-class AuditEventQuerySet(models.QuerySet):
+class HqCompanyQuerySet(models.QuerySet):
+    """Rows of the companies where the user holds an HQ role (audit and reports are HQ work)."""
+
     def for_user(self, user):
         from stores.roles import HQ_ROLES
 
@@ -16,6 +18,9 @@ class AuditEventQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         return self.filter(company__memberships__user=user, company__memberships__role__in=HQ_ROLES).distinct()
+
+
+AuditEventQuerySet = HqCompanyQuerySet
 
 
 class AuditEvent(models.Model):
@@ -125,16 +130,7 @@ class Exchange(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.service} {self.outcome}"
 
 
-class ReportJobQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Jobs of the companies where the user holds an HQ role (reports are HQ work)."""
-        from stores.roles import HQ_ROLES
-
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(company__memberships__user=user, company__memberships__role__in=HQ_ROLES).distinct()
+ReportJobQuerySet = HqCompanyQuerySet
 
 
 def report_file_path(instance, filename: str) -> str:

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from invoicing.forms import FAILURE_REASONS
 from invoicing.models import CategoryDayStats, Invoice, StoreDayStats
 from invoicing.services.stats import LATENCY_BUCKETS_MS
 from stores.models import Store
@@ -24,15 +25,6 @@ PENDING_STUCK = timedelta(minutes=10)
 UPLOADING_STUCK = timedelta(minutes=5)
 ALERT_MIN_HANDLED = 5  # a failure rate over fewer invoices than this is noise, not an alert
 
-FAILURE_LABELS = {
-    "validation": "本地校验未通过",
-    "platform_refused": "平台拒绝",
-    "batch_refused": "批次被平台拒绝",
-    "platform_mismatch": "平台数据不一致",
-    "taxpayer_status": "纳税人状态异常",
-    "quota": "授信额度不足",
-    "other": "其他",
-}
 
 
 def percent(part, whole) -> Decimal | None:
@@ -226,7 +218,7 @@ def dashboard_data(*, user, date_from: date | None = None, date_to: date | None 
         c["share"] = percent(c["amount"], category_total) if category_total > 0 else None
 
     failures = sorted(
-        ({"reason": key, "label": FAILURE_LABELS.get(key, key), "count": int(total)}
+        ({"reason": key, "label": FAILURE_REASONS.get(key, key), "count": int(total)}
          for key, total in _json_sums(column="failed_by_reason", store_ids=ids, date_from=date_from,
                                       date_to=date_to, by_store=False)),
         key=lambda f: (-f["count"], f["reason"]),

@@ -54,7 +54,8 @@ def store_edit(request, store_id: int | None = None):
             services.store_update(store=store, actor=actor, **data)
             messages.success(request, f"门店 {store.name} 已保存。")
         return redirect("stores:settings_home")
-    return render(request, "stores/settings/store_form.html", {"form": form, "store": store})
+    heading = f"编辑门店 {store.name}" if store else "新增门店"
+    return render(request, "stores/settings/form.html", {"form": form, "store": store, "heading": heading})
 
 
 @login_required
@@ -73,7 +74,8 @@ def credentials_edit(request):
         else:
             messages.success(request, "税务平台接入信息已保存（密钥已加密存储）。")
             return redirect("stores:settings_home")
-    return render(request, "stores/settings/credentials.html", {"form": form, "company": company})
+    return render(request, "stores/settings/form.html",
+                  {"form": form, "company": company, "heading": "税务平台接入信息"})
 
 
 @login_required
@@ -94,10 +96,10 @@ def membership_grant(request):
             except ValidationError:
                 transaction.set_rollback(True)
                 form.add_error(None, "该用户已拥有此角色")
-                return render(request, "stores/settings/membership_form.html", {"form": form})
+                return render(request, "stores/settings/form.html", {"form": form, "heading": "授予角色"})
         messages.success(request, f"已为 {user.username} 授予角色：{Role(data['role']).label}。")
         return redirect("stores:settings_home")
-    return render(request, "stores/settings/membership_form.html", {"form": form})
+    return render(request, "stores/settings/form.html", {"form": form, "heading": "授予角色"})
 
 
 @login_required
