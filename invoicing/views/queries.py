@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime, time, timedelta
 
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from invoicing.models import Invoice, InvoiceEvent, Product
+from invoicing.models import DeliveryAttempt, Invoice, InvoiceEvent, Product
 
 SORT_FIELDS = {
     "-date": ("-created_at", "-id"),
@@ -78,25 +77,9 @@ def invoice_exchanges(*, user, invoice: Invoice, limit: int = 50):
     return list(Exchange.objects.for_user(user).filter(condition).order_by("created_at", "id")[:limit])
 
 
-def invoice_deliveries(*, invoice: Invoice) -> list:
-    """Delivery attempts (e-mail/SMS tries), once the delivery app's model and table exist."""
-    from django.apps import apps
-
-    try:
-        model = apps.get_model("invoicing", "DeliveryAttempt")
-    except LookupError:
-        return []
-    if not _table_exists(model._meta.db_table):
-        return []
-    return list(model.objects.filter(invoice=invoice).order_by("created_at", "id")[:50])
-
-
-@functools.cache
-def _table_exists(name: str) -> bool:
-    # The delivery model may land before its migration; the page must not fail meanwhile.
-    from django.db import connection
-
-    return name in connection.introspection.table_names()
+def invoice_deliveries(*, invoice: Invoice) -> list[DeliveryAttempt]:
+    """Delivery attempts (e-mail/SMS tries) of the invoice, oldest first."""
+    return list(DeliveryAttempt.objects.filter(invoice=invoice).order_by("created_at", "id")[:50])
 
 
 def linked_invoices(*, user, invoice: Invoice) -> list[Invoice]:

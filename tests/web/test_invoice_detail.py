@@ -136,3 +136,17 @@ def test_resubmit_sends_a_failed_invoice_back_to_pending(tenants, client_for):
     client_for(tenants.clerk_a1).post(url(inv, "invoicing:invoice_resubmit"))
     inv.refresh_from_db()
     assert inv.status == Invoice.Status.PENDING and inv.failure_message == ""
+
+
+def test_it_lists_the_delivery_attempts_with_masked_receivers(client, tenants):
+    """The detail page shows every e-mail/SMS try, with the receiver masked and the error."""
+    import uuid
+
+    from invoicing.models import DeliveryAttempt
+
+    invoice = make_invoice(tenants.a1)
+    DeliveryAttempt.objects.create(invoice=invoice, request_id=uuid.uuid4(), channel="sms", target="138****1234",
+                                   status="failed", error="网关超时")
+    client.force_login(tenants.clerk_a1)
+    body = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "138****1234" in body and "网关超时" in body
