@@ -106,3 +106,16 @@ class WebhookForm(forms.Form):
         if not url.lower().startswith(("https://", "http://")):
             raise forms.ValidationError("推送地址必须以 https:// 或 http:// 开头")
         return url
+
+
+class DeliveryDefaultsForm(forms.Form):
+    channels = forms.MultipleChoiceField(
+        label="默认交付渠道", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[("email", "邮件（附 PDF 与 XML）"), ("sms", "短信（下载链接）")],
+        help_text="发票开具后自动发送给购方；订单中指定的渠道优先。")
+    fallback_email = forms.EmailField(label="购方未留邮箱时发送到", required=False)
+    fallback_mobile = forms.CharField(label="购方未留手机时发送到", required=False, max_length=11)
+
+
+class RedLetterPolicyForm(forms.Form):
+    clerk_requests_need_approval = forms.BooleanField(label="开票员的红冲申请须店长审批", required=False)

@@ -12,7 +12,15 @@ from django.views.decorators.http import require_POST
 from audit.services import Actor
 from stores import services
 from stores.access import access_for
-from stores.forms import ApiKeyForm, CredentialsForm, MembershipGrantForm, StoreForm, WebhookForm
+from stores.forms import (
+    ApiKeyForm,
+    CredentialsForm,
+    DeliveryDefaultsForm,
+    MembershipGrantForm,
+    RedLetterPolicyForm,
+    StoreForm,
+    WebhookForm,
+)
 from stores.models import Company, Membership, Store
 from stores.roles import Role
 
@@ -35,7 +43,13 @@ def settings_home(request):
     company = _admin_company(request)
     stores = Store.objects.filter(company=company).order_by("code")
     members = Membership.objects.filter(company=company).select_related("user", "store").order_by("store__code", "role")
-    return render(request, "stores/settings/home.html", {"company": company, "stores": stores, "members": members})
+    from invoicing.models import RedLetterPolicy
+
+    policy = RedLetterPolicy.objects.filter(company=company, store__isnull=True).first()
+    policy_form = RedLetterPolicyForm(initial={"clerk_requests_need_approval": policy is None
+                                               or policy.clerk_requests_need_approval})
+    return render(request, "stores/settings/home.html", {"company": company, "stores": stores, "members": members,
+                                                         "policy_form": policy_form})
 
 
 @login_required
@@ -177,3 +191,40 @@ def webhook_deactivate(request, webhook_id: int):
         deactivate(endpoint=endpoint, actor=Actor.for_user(request.user))
         messages.success(request, "推送地址已停用。")
     return redirect("stores:integrations")
+
+
+@login_required
+def store_delivery(request, store_id: int):
+    from invoicing.delivery.services import store_delivery_defaults_set
+    from invoicing.models import StoreDeliveryDefaults
+
+    company = _admin_company(request)
+    store = get_object_or_404(Store, pk=store_id, company=company)
+    current = StoreDeliveryDefaults.objects.filter(store=store).first()
+    initial = ({"channels": current.channels, "fallback_email": current.fallback_email,
+                "fallback_mobile": current.fallback_mobile} if current else {"channels": ["email", "sms"]})
+    form = DeliveryDefaultsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            store_delivery_defaults_set(store=store, actor=Actor.for_user(request.user), **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"{store.name} 的交付设置已保存。")
+            return redirect("stores:settings_home")
+    return render(request, "stores/settings/form.html", {"form": form, "heading": f"交付设置 · {store.name}"})
+
+
+@login_required
+@require_POST
+def red_letter_policy(request):
+    from invoicing.redletter.services import red_letter_policy_set
+
+    company = _admin_company(request)
+    form = RedLetterPolicyForm(request.POST)
+    form.is_valid()  # a checkbox: absent means False, nothing else to refuse
+    red_letter_policy_set(company=company, actor=Actor.for_user(request.user),
+                          clerk_requests_need_approval=form.cleaned_data["clerk_requests_need_approval"])
+    messages.success(request, "红冲审批设置已保存。")
+    return redirect("stores:settings_home")

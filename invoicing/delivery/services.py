@@ -244,3 +244,31 @@ def _record(invoice: Invoice, *, request_id, channel, masked, try_no, trigger, a
                  company=invoice.company, store=invoice.store, before=before,
                  after={"channel": channel, "target": masked, "try": try_no, "error": error,
                         "delivered_at": state.delivered_at, "delivery_channel": state.delivery_channel})
+
+
+@transaction.atomic
+def store_delivery_defaults_set(*, store, actor, channels: list[str], fallback_email: str = "",
+                                fallback_mobile: str = "") -> StoreDeliveryDefaults:
+    """Set which channels a store's invoices go out by, and where when the buyer left nothing."""
+    errors = {}
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown:
+        errors["channels"] = f"未知的交付渠道：{'、'.join(unknown)}（可选 email、sms）"
+    if fallback_email:
+        try:
+            validate_email(fallback_email)
+        except ValidationError:
+            errors["fallback_email"] = "邮箱格式不正确"
+    if fallback_mobile and not MOBILE_RE.match(fallback_mobile):
+        errors["fallback_mobile"] = "手机号应为11位数字，以1开头"
+    if errors:
+        raise ValidationError(errors)
+    defaults, _ = StoreDeliveryDefaults.objects.select_for_update().get_or_create(store=store)
+    before = {"channels": defaults.channels, "fallback_email": defaults.fallback_email,
+              "fallback_mobile": mask_target("sms", defaults.fallback_mobile) if defaults.fallback_mobile else ""}
+    defaults.channels, defaults.fallback_email, defaults.fallback_mobile = list(channels), fallback_email, fallback_mobile
+    defaults.save()
+    audit_record(actor=actor, action="store.delivery_defaults_set", obj=defaults, company=store.company, store=store,
+                 before=before, after={"channels": defaults.channels, "fallback_email": fallback_email,
+                                       "fallback_mobile": mask_target("sms", fallback_mobile) if fallback_mobile else ""})
+    return defaults

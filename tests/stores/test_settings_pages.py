@@ -115,3 +115,40 @@ def test_no_migration_is_missing():
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", "stores", "audit", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+def test_it_sets_a_stores_delivery_defaults_with_an_audit_entry(client, tenants):
+    from invoicing.models import StoreDeliveryDefaults
+
+    client.force_login(tenants.hq_admin)
+    response = client.post(f"/settings/stores/{tenants.a1.pk}/delivery/",
+                           {"channels": ["email"], "fallback_email": "fapiao@example.com", "fallback_mobile": ""})
+    assert response.status_code == 302
+    defaults = StoreDeliveryDefaults.objects.get(store=tenants.a1)
+    assert (defaults.channels, defaults.fallback_email) == (["email"], "fapiao@example.com")
+    assert AuditEvent.objects.filter(action="store.delivery_defaults_set").exists()
+
+
+def test_it_refuses_a_bad_fallback_mobile_in_chinese(client, tenants):
+    from invoicing.models import StoreDeliveryDefaults
+
+    client.force_login(tenants.hq_admin)
+    response = client.post(f"/settings/stores/{tenants.a1.pk}/delivery/", {"channels": ["sms"], "fallback_mobile": "12345"})
+    assert "手机号应为11位数字" in response.content.decode()
+    assert not StoreDeliveryDefaults.objects.exists()
+    assert client.get(f"/settings/stores/{tenants.b1.pk}/delivery/").status_code == 404
+
+
+def test_it_switches_the_red_letter_approval_off_for_the_company(client, tenants):
+    from invoicing.redletter.services import red_letter_policy_requires_approval
+
+    client.force_login(tenants.hq_admin)
+    assert red_letter_policy_requires_approval(store=tenants.a1)
+    assert client.post("/settings/red-letter-policy/", {}).status_code == 302
+    assert not red_letter_policy_requires_approval(store=tenants.a1)
+    assert not red_letter_policy_requires_approval(store=tenants.a2)
+    assert red_letter_policy_requires_approval(store=tenants.b1)
+    client.post("/settings/red-letter-policy/", {"clerk_requests_need_approval": "on"})
+    assert red_letter_policy_requires_approval(store=tenants.a1)
+    client.force_login(tenants.manager_a1)
+    assert client.post("/settings/red-letter-policy/", {}).status_code == 404
