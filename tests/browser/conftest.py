@@ -40,7 +40,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+        # Failing, not skipping: a skipped browser test would count as a pass. .ci/run installs it.
+        pytest.fail("Chromium is not installed: apt-get install -y chromium (or run bash .ci/run)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,6 +1,7 @@
 """Red-letter confirmation forms: states 01–10, 72 h expiry, reason rules, red invoices against forms."""
 
 import time
+from decimal import Decimal
 
 import pytest
 
@@ -22,8 +23,8 @@ def form_request(blue: str, *, chyydm="01", items=None) -> dict:
          "slv": "0.13", "se": "-26.00"}
     ]
     return {"nsrsbh": SELLER_ID, "lrfsf": "0", "lzfphm": blue, "chyydm": chyydm,
-            "hzcxje": str(sum(float(i["je"]) for i in items).__format__(".2f")),
-            "hzcxse": str(sum(float(i["se"]) for i in items).__format__(".2f")), "mxList": items}
+            "hzcxje": f'{sum(Decimal(i["je"]) for i in items):.2f}',
+            "hzcxse": f'{sum(Decimal(i["se"]) for i in items):.2f}', "mxList": items}
 
 
 def apply(seller, request) -> dict:
