@@ -1,4 +1,5 @@
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_noop
 
 from stores.access import access_for
 
@@ -8,17 +9,17 @@ def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     access = access_for(request)
-    items = [("invoicing:invoice_list", "发票", "invoice.view")]
+    items = [("invoicing:invoice_list", gettext_noop("发票"), "invoice.view")]
     items += [
-        ("invoicing:invoice_create", "手工开票", "invoice.issue"),
-        ("invoicing:product_list", "商品目录", "catalogue.view"),
-        ("invoicing:red_form_list", "红字确认单", "invoice.reverse_request"),
-        ("invoicing:red_batch_list", "批量红冲", "invoice.batch_reverse"),
-        ("invoicing:dashboard", "总部看板", "dashboard.view"),
-        ("audit:exchange_list", "平台交互日志", "exchange.view"),
-        ("audit:event_list", "审计记录", "audit.view"),
-        ("audit:report_list", "审计报告与导出", "report.export"),
-        ("stores:settings_home", "设置", "settings.manage"),
+        ("invoicing:invoice_create", gettext_noop("手工开票"), "invoice.issue"),
+        ("invoicing:product_list", gettext_noop("商品目录"), "catalogue.view"),
+        ("invoicing:red_form_list", gettext_noop("红字确认单"), "invoice.reverse_request"),
+        ("invoicing:red_batch_list", gettext_noop("批量红冲"), "invoice.batch_reverse"),
+        ("invoicing:dashboard", gettext_noop("总部看板"), "dashboard.view"),
+        ("audit:exchange_list", gettext_noop("平台交互日志"), "exchange.view"),
+        ("audit:event_list", gettext_noop("审计记录"), "audit.view"),
+        ("audit:report_list", gettext_noop("审计报告与导出"), "report.export"),
+        ("stores:settings_home", gettext_noop("设置"), "settings.manage"),
     ]
     nav = []
     for name, label, perm in items:
