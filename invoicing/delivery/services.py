@@ -127,10 +127,21 @@ def delivery_enqueue_for_issued(invoice_id: int) -> None:
 
 
 def invoice_deliver_auto(*, invoice_id: int) -> list[PlannedSend]:
-    """The job behind delivery_enqueue_for_issued: files first, then the default channels, once."""
-    invoice = Invoice.objects.get(pk=invoice_id)
+    """The job behind delivery_enqueue_for_issued: files first, then the default channels, once.
+
+    An invoice with nobody to send to (no e-mail or mobile on it, its order or the store's
+    defaults — a walk-in buyer) is marked done without rendering: its files are rendered when
+    someone first downloads them, so a busy store does not spend a PDF render per receipt.
+    """
+    invoice = Invoice.objects.select_related("order").get(pk=invoice_id)
     if invoice.status != Invoice.Status.ISSUED:
         logger.info("invoice %s is %s, nothing to deliver", invoice_id, invoice.status)
+        return []
+    if not delivery_targets(invoice=invoice):
+        with transaction.atomic():
+            state, _ = InvoiceDelivery.objects.get_or_create(invoice=invoice)
+            InvoiceDelivery.objects.filter(pk=state.pk, auto_requested_at__isnull=True).update(
+                auto_requested_at=timezone.now(), updated_at=timezone.now())
         return []
     invoice_files_ensure(invoice=invoice)
     with transaction.atomic():

@@ -44,3 +44,14 @@ def test_an_invoice_already_issued_is_not_queued_again(tenants, settings, django
         record_transitions([t], actor=Actor.job("test"), action="invoice.status_synced",
                            update_fields=["platform_state"])
     assert delivery_jobs() == []
+
+
+def test_an_invoice_with_nobody_to_send_to_is_not_rendered_and_not_swept_again(tenants, settings):
+    from invoicing.delivery.services import delivery_sweep, invoice_deliver_auto
+    from invoicing.models import InvoiceFile
+
+    settings.INVOICE_AUTO_DELIVERY = True
+    invoice = make_invoice(tenants.a1)  # no buyer e-mail or mobile, no store defaults
+    assert invoice_deliver_auto(invoice_id=invoice.pk) == []
+    assert not InvoiceFile.objects.filter(invoice=invoice).exists()
+    assert delivery_sweep() == 0
