@@ -8,3 +8,6 @@ TAX_NUMBER_LOW_WATER = 1000
 TAX_QUOTA_DOWNLOAD_CHUNK = "5000000"
 SANDBOX_PROCESSING_DELAY_S = 0
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The bench measures orders → issued invoices. Delivery (a PDF render per invoice) runs on its own
+# queue and, in production, its own workers; bench.reports measures rendering.
+INVOICE_AUTO_DELIVERY = False
