@@ -3,6 +3,7 @@ UPDATE and DELETE; see the migration), both kept at least 5 years."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
 
@@ -27,11 +28,10 @@ class AuditEvent(models.Model):
     """One state change: who, when, what object, before and after; hash-chained per company."""
 
     class ActorType(models.TextChoices):
-        USER = "user", "用户"
-        API_KEY = "api_key", "API 密钥"
-        JOB = "job", "后台任务"
-        SYSTEM = "system", "系统"
-
+        USER = "user", _("用户")
+        API_KEY = "api_key", _("API 密钥")
+        JOB = "job", _("后台任务")
+        SYSTEM = "system", _("系统")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, related_name="+")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(db_index=True)
@@ -55,7 +55,7 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "审计记录"
+        verbose_name = verbose_name_plural = _("审计记录")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["company", "seq"])]
         constraints = [
@@ -96,12 +96,11 @@ class Exchange(models.Model):
     """One call to the tax platform: the decrypted business payloads, never keys or signatures."""
 
     class Outcome(models.TextChoices):
-        OK = "ok", "成功"
-        BUSINESS_ERROR = "business_error", "业务拒绝"
-        RETRYABLE = "retryable", "可重试"
-        UNKNOWN = "unknown", "结果未知"
-        PERMANENT = "permanent", "永久错误"
-
+        OK = "ok", _("成功")
+        BUSINESS_ERROR = "business_error", _("业务拒绝")
+        RETRYABLE = "retryable", _("可重试")
+        UNKNOWN = "unknown", _("结果未知")
+        PERMANENT = "permanent", _("永久错误")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, related_name="+")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(db_index=True)
@@ -122,7 +121,7 @@ class Exchange(models.Model):
     objects = ExchangeQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "平台交互日志"
+        verbose_name = verbose_name_plural = _("平台交互日志")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["company", "created_at"])]
 
@@ -141,12 +140,11 @@ class ReportJob(models.Model):
     """An audit-report PDF built in the background (queue ``reports``), kept until ``expires_at``."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
-        EXPIRED = "expired", "已过期"
-
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, default="audit_pdf")
@@ -165,7 +163,7 @@ class ReportJob(models.Model):
     objects = ReportJobQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "报告任务"
+        verbose_name = verbose_name_plural = _("报告任务")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

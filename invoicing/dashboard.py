@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from invoicing.forms import FAILURE_REASONS
 from invoicing.models import CategoryDayStats, Invoice, StoreDayStats
@@ -51,17 +52,17 @@ def duration_label(bound: str | None) -> str:
     if bound is None:
         return "—"
     if bound == "inf":
-        return "> 1 天"
+        return _("> 1 天")
     ms = int(bound)
     if ms < 1000:
-        return f"≤ {ms} 毫秒"
+        return _("≤ %(n)s 毫秒") % {"n": ms}
     if ms < 60_000:
-        return f"≤ {ms // 1000} 秒"
+        return _("≤ %(n)s 秒") % {"n": ms // 1000}
     if ms < 3_600_000:
-        return f"≤ {ms // 60_000} 分钟"
+        return _("≤ %(n)s 分钟") % {"n": ms // 60_000}
     if ms < 86_400_000:
-        return f"≤ {ms // 3_600_000} 小时"
-    return "≤ 1 天"
+        return _("≤ %(n)s 小时") % {"n": ms // 3_600_000}
+    return _("≤ 1 天")
 
 
 @dataclass

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django import forms
 from django.forms import formset_factory
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from audit.forms import DateRangeMixin
 from invoicing.models import Invoice, Product
@@ -16,47 +18,47 @@ from invoicing.web_services import EnteredLine, ManualDraft, manual_draft_build
 from stores.models import Store
 
 FAILURE_REASONS = {
-    "validation": "本地校验未通过",
-    "platform_refused": "平台拒绝",
-    "batch_refused": "批次被平台拒绝",
-    "platform_mismatch": "平台数据不一致",
-    "taxpayer_status": "纳税人状态异常",
-    "quota": "授信额度不足",
-    "other": "其他",
+    "validation": _("本地校验未通过"),
+    "platform_refused": _("平台拒绝"),
+    "batch_refused": _("批次被平台拒绝"),
+    "platform_mismatch": _("平台数据不一致"),
+    "taxpayer_status": _("纳税人状态异常"),
+    "quota": _("授信额度不足"),
+    "other": _("其他"),
 }
 
 SORTS = [
-    ("-date", "日期（新→旧）"),
-    ("date", "日期（旧→新）"),
-    ("-amount", "金额（高→低）"),
-    ("amount", "金额（低→高）"),
-    ("status", "状态"),
+    ("-date", _("日期（新→旧）")),
+    ("date", _("日期（旧→新）")),
+    ("-amount", _("金额（高→低）")),
+    ("amount", _("金额（低→高）")),
+    ("status", _("状态")),
 ]
 
 RATE_CHOICES = [(str(rate), fmt_rate(rate)) for rate in PLATFORM_RATES]
-PREFERENTIAL_CHOICES = [("", "正常征税"), ("03", "免税"), ("04", "不征税")]
+PREFERENTIAL_CHOICES = [("", _("正常征税")), ("03", _("免税")), ("04", _("不征税"))]
 
 
 def _money_field(label: str, **kwargs) -> forms.DecimalField:
     return forms.DecimalField(
         label=label, required=False, max_digits=18, decimal_places=2, min_value=Decimal(0),
-        error_messages={"invalid": f"{label}应为数字，如 100 或 99.50",
-                        "max_decimal_places": f"{label}最多两位小数（精确到分）",
-                        "min_value": f"{label}不能为负数"},
+        error_messages={"invalid": format_lazy(_("{label}应为数字，如 100 或 99.50"), label=label),
+                        "max_decimal_places": format_lazy(_("{label}最多两位小数（精确到分）"), label=label),
+                        "min_value": format_lazy(_("{label}不能为负数"), label=label)},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}), **kwargs,
     )
 
 
 class InvoiceFilterForm(DateRangeMixin):
-    q = forms.CharField(label="购方名称或税号", required=False, max_length=200)
-    number = forms.CharField(label="发票号码", required=False, max_length=20)
-    order_no = forms.CharField(label="订单号", required=False, max_length=64)
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *Invoice.Status.choices])
-    reason = forms.ChoiceField(label="失败原因", required=False, choices=[("", "全部"), *FAILURE_REASONS.items()])
-    amount_min = _money_field("最小价税合计")
-    amount_max = _money_field("最大价税合计")
-    store = forms.ModelChoiceField(label="门店", required=False, queryset=Store.objects.none(), empty_label="全部门店")
-    sort = forms.ChoiceField(label="排序", required=False, choices=SORTS)
+    q = forms.CharField(label=_("购方名称或税号"), required=False, max_length=200)
+    number = forms.CharField(label=_("发票号码"), required=False, max_length=20)
+    order_no = forms.CharField(label=_("订单号"), required=False, max_length=64)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部")), *Invoice.Status.choices])
+    reason = forms.ChoiceField(label=_("失败原因"), required=False, choices=[("", _("全部")), *FAILURE_REASONS.items()])
+    amount_min = _money_field(_("最小价税合计"))
+    amount_max = _money_field(_("最大价税合计"))
+    store = forms.ModelChoiceField(label=_("门店"), required=False, queryset=Store.objects.none(), empty_label=_("全部门店"))
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORTS)
 
     def __init__(self, *args, user, is_hq: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,12 +71,12 @@ class InvoiceFilterForm(DateRangeMixin):
         data = super().clean()
         low, high = data.get("amount_min"), data.get("amount_max")
         if low is not None and high is not None and low > high:
-            self.add_error("amount_max", "最大价税合计不能小于最小价税合计")
+            self.add_error("amount_max", _("最大价税合计不能小于最小价税合计"))
         return data
 
 
 class DashboardFilterForm(DateRangeMixin):
-    store = forms.ModelChoiceField(label="门店", required=False, queryset=Store.objects.none(), empty_label="全部门店")
+    store = forms.ModelChoiceField(label=_("门店"), required=False, queryset=Store.objects.none(), empty_label=_("全部门店"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,7 +85,7 @@ class DashboardFilterForm(DateRangeMixin):
     def clean(self):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and (data["date_to"] - data["date_from"]).days > 366:
-            raise forms.ValidationError("日期范围最长一年，请缩小范围")
+            raise forms.ValidationError(_("日期范围最长一年，请缩小范围"))
         return data
 
 
@@ -91,33 +93,33 @@ class DashboardFilterForm(DateRangeMixin):
 
 
 class InvoiceHeaderForm(forms.Form):
-    store = forms.ModelChoiceField(label="开票门店", queryset=Store.objects.none(), empty_label=None)
+    store = forms.ModelChoiceField(label=_("开票门店"), queryset=Store.objects.none(), empty_label=None)
     invoice_type = forms.ChoiceField(
-        label="发票种类", choices=[(ORDINARY, "普通发票（普票）"), (SPECIAL, "增值税专用发票（专票）")],
+        label=_("发票种类"), choices=[(ORDINARY, _("普通发票（普票）")), (SPECIAL, _("增值税专用发票（专票）"))],
         initial=ORDINARY, widget=forms.RadioSelect,
     )
     buyer_kind = forms.ChoiceField(
-        label="购买方类型", choices=[("company", "单位"), ("person", "个人（自然人）")], initial="company",
+        label=_("购买方类型"), choices=[("company", _("单位")), ("person", _("个人（自然人）"))], initial="company",
         widget=forms.RadioSelect,
     )
-    buyer_name = forms.CharField(label="购买方名称", max_length=200,
-                                 error_messages={"required": "请填写购买方名称（个人可填姓名）"},
+    buyer_name = forms.CharField(label=_("购买方名称"), max_length=200,
+                                 error_messages={"required": _("请填写购买方名称（个人可填姓名）")},
                                  widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    buyer_tax_id = forms.CharField(label="购买方纳税人识别号", required=False, max_length=20,
-                                   help_text="专票必填；15–20位数字或大写字母",
+    buyer_tax_id = forms.CharField(label=_("购买方纳税人识别号"), required=False, max_length=20,
+                                   help_text=_("专票必填；15–20位数字或大写字母"),
                                    widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    buyer_address = forms.CharField(label="购买方地址", required=False, max_length=300)
-    buyer_phone = forms.CharField(label="购买方电话", required=False, max_length=40)
-    buyer_bank_name = forms.CharField(label="开户银行", required=False, max_length=200)
-    buyer_bank_account = forms.CharField(label="银行账号", required=False, max_length=60)
-    buyer_email = forms.EmailField(label="收票邮箱", required=False, max_length=254,
-                                   error_messages={"invalid": "收票邮箱格式不正确，如 name@example.com"})
-    buyer_mobile = forms.RegexField(label="收票手机", required=False, regex=r"^1\d{10}$",
-                                    error_messages={"invalid": "收票手机应为11位手机号"})
-    price_includes_tax = forms.ChoiceField(label="单价", choices=[("1", "含税"), ("0", "不含税")], initial="1",
+    buyer_address = forms.CharField(label=_("购买方地址"), required=False, max_length=300)
+    buyer_phone = forms.CharField(label=_("购买方电话"), required=False, max_length=40)
+    buyer_bank_name = forms.CharField(label=_("开户银行"), required=False, max_length=200)
+    buyer_bank_account = forms.CharField(label=_("银行账号"), required=False, max_length=60)
+    buyer_email = forms.EmailField(label=_("收票邮箱"), required=False, max_length=254,
+                                   error_messages={"invalid": _("收票邮箱格式不正确，如 name@example.com")})
+    buyer_mobile = forms.RegexField(label=_("收票手机"), required=False, regex=r"^1\d{10}$",
+                                    error_messages={"invalid": _("收票手机应为11位手机号")})
+    price_includes_tax = forms.ChoiceField(label=_("单价"), choices=[("1", _("含税")), ("0", _("不含税"))], initial="1",
                                            widget=forms.RadioSelect)
-    remark = forms.CharField(label="备注", required=False, max_length=450,
-                             error_messages={"max_length": "备注最多450个字，请删减"},
+    remark = forms.CharField(label=_("备注"), required=False, max_length=450,
+                             error_messages={"max_length": _("备注最多450个字，请删减")},
                              widget=forms.Textarea(attrs={"rows": 2}))
     submission_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
 
@@ -139,28 +141,28 @@ class InvoiceHeaderForm(forms.Form):
 
 class InvoiceLineForm(forms.Form):
     product = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(label="项目名称", required=False, max_length=100)
-    tax_code = forms.RegexField(label="税收分类编码", required=False, regex=r"^\d{19}$",
-                                error_messages={"invalid": "税收分类编码应为19位数字，请从商品目录选择"},
+    name = forms.CharField(label=_("项目名称"), required=False, max_length=100)
+    tax_code = forms.RegexField(label=_("税收分类编码"), required=False, regex=r"^\d{19}$",
+                                error_messages={"invalid": _("税收分类编码应为19位数字，请从商品目录选择")},
                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    rate = forms.ChoiceField(label="税率", choices=RATE_CHOICES, initial="0.13")
-    preferential = forms.ChoiceField(label="征税方式", required=False, choices=PREFERENTIAL_CHOICES)
-    spec = forms.CharField(label="规格型号", required=False, max_length=40)
-    unit = forms.CharField(label="单位", required=False, max_length=20)
+    rate = forms.ChoiceField(label=_("税率"), choices=RATE_CHOICES, initial="0.13")
+    preferential = forms.ChoiceField(label=_("征税方式"), required=False, choices=PREFERENTIAL_CHOICES)
+    spec = forms.CharField(label=_("规格型号"), required=False, max_length=40)
+    unit = forms.CharField(label=_("单位"), required=False, max_length=20)
     quantity = forms.DecimalField(
-        label="数量", required=False, max_digits=25, decimal_places=8, min_value=Decimal("0.00000001"),
-        error_messages={"invalid": "数量应为数字，如 2 或 1.5", "min_value": "数量须大于0",
-                        "max_decimal_places": "数量最多8位小数"},
+        label=_("数量"), required=False, max_digits=25, decimal_places=8, min_value=Decimal("0.00000001"),
+        error_messages={"invalid": _("数量应为数字，如 2 或 1.5"), "min_value": _("数量须大于0"),
+                        "max_decimal_places": _("数量最多8位小数")},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     price = forms.DecimalField(
-        label="单价", required=False, max_digits=25, decimal_places=8, min_value=Decimal("0.00000001"),
-        error_messages={"invalid": "单价应为数字，如 12.5", "min_value": "单价须大于0",
-                        "max_decimal_places": "单价最多8位小数"},
+        label=_("单价"), required=False, max_digits=25, decimal_places=8, min_value=Decimal("0.00000001"),
+        error_messages={"invalid": _("单价应为数字，如 12.5"), "min_value": _("单价须大于0"),
+                        "max_decimal_places": _("单价最多8位小数")},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    amount = _money_field("金额", help_text="不填数量和单价时填写本行金额")
-    discount = _money_field("折扣金额")
+    amount = _money_field(_("金额"), help_text=_("不填数量和单价时填写本行金额"))
+    discount = _money_field(_("折扣金额"))
 
     def is_blank(self) -> bool:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
@@ -171,9 +173,9 @@ class InvoiceLineForm(forms.Form):
         if self.is_blank():
             return data
         if not data.get("name"):
-            self.add_error("name", "请填写项目名称")
+            self.add_error("name", _("请填写项目名称"))
         if not data.get("tax_code") and "tax_code" not in self.errors:
-            self.add_error("tax_code", "请填写税收分类编码（可从商品目录选择商品自动带出）")
+            self.add_error("tax_code", _("请填写税收分类编码（可从商品目录选择商品自动带出）"))
         return data
 
 
@@ -295,7 +297,7 @@ def issue_initial_from_invoice(invoice) -> tuple[dict, list[dict]]:
 
 
 class ProductForm(forms.ModelForm):
-    rate = forms.ChoiceField(label="税率", choices=RATE_CHOICES, initial="0.13")
+    rate = forms.ChoiceField(label=_("税率"), choices=RATE_CHOICES, initial="0.13")
 
     class Meta:
         model = Product
@@ -303,9 +305,9 @@ class ProductForm(forms.ModelForm):
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "off"}),
                    "tax_code": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})}
         error_messages = {
-            "name": {"required": "请填写商品名称"},
-            "tax_code": {"required": "请填写税收分类编码，可从下方建议中选择"},
-            "price": {"required": "请填写单价", "invalid": "单价应为数字，如 12.5", "min_value": "单价不能为负数"},
+            "name": {"required": _("请填写商品名称")},
+            "tax_code": {"required": _("请填写税收分类编码，可从下方建议中选择")},
+            "price": {"required": _("请填写单价"), "invalid": _("单价应为数字，如 12.5"), "min_value": _("单价不能为负数")},
         }
 
     def __init__(self, *args, company=None, **kwargs):
@@ -323,10 +325,10 @@ class ProductForm(forms.ModelForm):
         if sku and company is not None:
             clash = Product.objects.filter(company=company, sku=sku).exclude(pk=self.instance.pk)
             if clash.exists():
-                raise forms.ValidationError(f"商品编码 {sku} 已被本公司其他商品使用，请换一个")
+                raise forms.ValidationError(_("商品编码 %(sku)s 已被本公司其他商品使用，请换一个") % {"sku": sku})
         return sku
 
 
 class ProductSearchForm(forms.Form):
-    q = forms.CharField(label="名称或编码", required=False, max_length=100)
-    active = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), ("1", "在售"), ("0", "停售")])
+    q = forms.CharField(label=_("名称或编码"), required=False, max_length=100)
+    active = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部")), ("1", _("在售")), ("0", _("停售"))])

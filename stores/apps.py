@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StoresConfig(AppConfig):
     name = "stores"
-    verbose_name = "门店与权限"
+    verbose_name = _("门店与权限")

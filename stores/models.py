@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from invoicing.rules.taxid import check_uscc
 from stores.roles import HQ_ROLES, STORE_ROLES, Role
@@ -27,24 +28,24 @@ class CompanyQuerySet(models.QuerySet):
 class Company(models.Model):
     """纳税主体: the taxpayer that issues invoices."""
 
-    name = models.CharField("名称", max_length=200)
-    tax_id = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc])
-    address = models.CharField("地址", max_length=300, blank=True)
-    phone = models.CharField("电话", max_length=40, blank=True)
-    bank_name = models.CharField("开户行", max_length=200, blank=True)
-    bank_account = models.CharField("银行账号", max_length=60, blank=True)
+    name = models.CharField(_("名称"), max_length=200)
+    tax_id = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    phone = models.CharField(_("电话"), max_length=40, blank=True)
+    bank_name = models.CharField(_("开户行"), max_length=200, blank=True)
+    bank_account = models.CharField(_("银行账号"), max_length=60, blank=True)
     # Tax-platform access: unit ids are not secret; the key is encrypted at rest and write-only.
-    platform_unit_id = models.CharField("接入单位平台编号", max_length=40, blank=True)
-    platform_user_unit_id = models.CharField("使用单位平台编号", max_length=40, blank=True)
-    platform_secret_encrypted = models.BinaryField("平台密钥（加密）", blank=True, default=b"", editable=False)
-    platform_secret_hint = models.CharField("密钥末四位", max_length=8, blank=True, editable=False)
+    platform_unit_id = models.CharField(_("接入单位平台编号"), max_length=40, blank=True)
+    platform_user_unit_id = models.CharField(_("使用单位平台编号"), max_length=40, blank=True)
+    platform_secret_encrypted = models.BinaryField(_("平台密钥（加密）"), blank=True, default=b"", editable=False)
+    platform_secret_hint = models.CharField(_("密钥末四位"), max_length=8, blank=True, editable=False)
     platform_sign_type = models.CharField(
-        "签名方式", max_length=8, choices=[("HMAC", "HMAC-SM3"), ("SM2", "SM2")], default="HMAC"
+        _("签名方式"), max_length=8, choices=[("HMAC", "HMAC-SM3"), ("SM2", "SM2")], default="HMAC"
     )
     platform_sm2_private_key_encrypted = models.BinaryField(blank=True, default=b"", editable=False)
-    drawer_name = models.CharField("开票人", max_length=40, blank=True, default="")
+    drawer_name = models.CharField(_("开票人"), max_length=40, blank=True, default="")
     auto_code_threshold = models.DecimalField(
-        "自动赋码置信度阈值", max_digits=4, decimal_places=2, default=0.80,
+        _("自动赋码置信度阈值"), max_digits=4, decimal_places=2, default=0.80,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -52,7 +53,7 @@ class Company(models.Model):
     objects = CompanyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "纳税主体"
+        verbose_name = verbose_name_plural = _("纳税主体")
 
     def __str__(self) -> str:
         return self.name
@@ -78,28 +79,28 @@ class StoreQuerySet(models.QuerySet):
 class Store(models.Model):
     """门店."""
 
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="stores", verbose_name="纳税主体")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="stores", verbose_name=_("纳税主体"))
     code = models.CharField(
-        "门店编码", max_length=32,
-        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "门店编码只能包含字母、数字、下划线和短横线")],
+        _("门店编码"), max_length=32,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("门店编码只能包含字母、数字、下划线和短横线"))],
     )
-    name = models.CharField("门店名称", max_length=100)
-    address = models.CharField("地址", max_length=300, blank=True)
-    is_active = models.BooleanField("启用", default=True)
+    name = models.CharField(_("门店名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
     rollout_percent = models.PositiveSmallIntegerField(
-        "自动开票比例（%）", default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+        _("自动开票比例（%）"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
-    manager_email = models.EmailField("店长邮箱", blank=True)
+    manager_email = models.EmailField(_("店长邮箱"), blank=True)
     alert_failure_rate = models.PositiveSmallIntegerField(
-        "失败率告警阈值（%）", default=5, validators=[MinValueValidator(1), MaxValueValidator(100)]
+        _("失败率告警阈值（%）"), default=5, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    alert_backlog = models.PositiveIntegerField("积压告警阈值（张）", default=50, validators=[MinValueValidator(1)])
+    alert_backlog = models.PositiveIntegerField(_("积压告警阈值（张）"), default=50, validators=[MinValueValidator(1)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StoreQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "门店"
+        verbose_name = verbose_name_plural = _("门店")
         ordering = ["company_id", "code"]
         constraints = [
             models.UniqueConstraint(fields=["company", "code"], name="store_code_unique_per_company"),
@@ -129,13 +130,13 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
-    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "成员与角色"
+        verbose_name = verbose_name_plural = _("成员与角色")
         constraints = [
             models.UniqueConstraint(fields=["user", "company", "store", "role"], name="membership_unique",
                                     nulls_distinct=False),
@@ -152,8 +153,8 @@ class Membership(models.Model):
 
     def clean(self):
         if self.role in STORE_ROLES and not self.store_id:
-            raise ValidationError({"store": "门店角色必须指定门店"})
+            raise ValidationError({"store": _("门店角色必须指定门店")})
         if self.role in HQ_ROLES and self.store_id:
-            raise ValidationError({"store": "总部角色不能指定门店"})
+            raise ValidationError({"store": _("总部角色不能指定门店")})
         if self.store_id and self.store.company_id != self.company_id:
-            raise ValidationError({"store": "门店不属于该纳税主体"})
+            raise ValidationError({"store": _("门店不属于该纳税主体")})

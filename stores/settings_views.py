@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import Actor
@@ -62,13 +63,13 @@ def store_edit(request, store_id: int | None = None):
         data = form.cleaned_data
         if store is None:
             store = services.store_create(company=company, actor=actor, **data)
-            messages.success(request, f"门店 {store.name} 已创建。")
+            messages.success(request, _("门店 %(store)s 已创建。") % {"store": store.name})
         else:
             data.pop("code")
             services.store_update(store=store, actor=actor, **data)
-            messages.success(request, f"门店 {store.name} 已保存。")
+            messages.success(request, _("门店 %(store)s 已保存。") % {"store": store.name})
         return redirect("stores:settings_home")
-    heading = f"编辑门店 {store.name}" if store else "新增门店"
+    heading = _("编辑门店 %(store)s") % {"store": store.name} if store else _("新增门店")
     return render(request, "stores/settings/form.html", {"form": form, "store": store, "heading": heading})
 
 
@@ -86,10 +87,10 @@ def credentials_edit(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "税务平台接入信息已保存（密钥已加密存储）。")
+            messages.success(request, _("税务平台接入信息已保存（密钥已加密存储）。"))
             return redirect("stores:settings_home")
     return render(request, "stores/settings/form.html",
-                  {"form": form, "company": company, "heading": "税务平台接入信息"})
+                  {"form": form, "company": company, "heading": _("税务平台接入信息")})
 
 
 @login_required
@@ -109,11 +110,11 @@ def membership_grant(request):
                                           role=data["role"], store=data.get("store"))
             except ValidationError:
                 transaction.set_rollback(True)
-                form.add_error(None, "该用户已拥有此角色")
-                return render(request, "stores/settings/form.html", {"form": form, "heading": "授予角色"})
-        messages.success(request, f"已为 {user.username} 授予角色：{Role(data['role']).label}。")
+                form.add_error(None, _("该用户已拥有此角色"))
+                return render(request, "stores/settings/form.html", {"form": form, "heading": _("授予角色")})
+        messages.success(request, _("已为 %(user)s 授予角色：%(role)s。") % {"user": user.username, "role": Role(data["role"]).label})
         return redirect("stores:settings_home")
-    return render(request, "stores/settings/form.html", {"form": form, "heading": "授予角色"})
+    return render(request, "stores/settings/form.html", {"form": form, "heading": _("授予角色")})
 
 
 @login_required
@@ -122,10 +123,10 @@ def membership_revoke(request, membership_id: int):
     company = _admin_company(request)
     membership = get_object_or_404(Membership, pk=membership_id, company=company)
     if membership.user_id == request.user.pk and membership.role == Role.HQ_ADMIN:
-        messages.error(request, "不能撤销自己的总部管理员角色，以免失去管理权限。")
+        messages.error(request, _("不能撤销自己的总部管理员角色，以免失去管理权限。"))
         return redirect("stores:settings_home")
     services.membership_revoke(actor=Actor.for_user(request.user), membership=membership)
-    messages.success(request, "角色已撤销。")
+    messages.success(request, _("角色已撤销。"))
     return redirect("stores:settings_home")
 
 
@@ -148,14 +149,14 @@ def integrations(request):
             if key_form.is_valid():
                 key, secret = api_key_create(store=key_form.cleaned_data["store"], actor=actor,
                                              label=key_form.cleaned_data["label"])
-                shown = {"what": "API 密钥", "id": key.key_id, "secret": secret, "store": key.store}
+                shown = {"what": _("API 密钥"), "id": key.key_id, "secret": secret, "store": key.store}
                 key_form = ApiKeyForm(company=company)
         elif request.POST.get("kind") == "webhook":
             hook_form = WebhookForm(request.POST, company=company)
             if hook_form.is_valid():
                 endpoint, secret = webhook_create(store=hook_form.cleaned_data["store"], actor=actor,
                                                   url=hook_form.cleaned_data["url"])
-                shown = {"what": "Webhook 签名密钥", "id": endpoint.url, "secret": secret, "store": endpoint.store}
+                shown = {"what": _("Webhook 签名密钥"), "id": endpoint.url, "secret": secret, "store": endpoint.store}
                 hook_form = WebhookForm(company=company)
     response = render(request, "stores/settings/integrations.html", {
         "company": company, "keys": keys, "hooks": hooks, "key_form": key_form, "hook_form": hook_form,
@@ -175,7 +176,7 @@ def api_key_revoke(request, key_id: int):
     key = get_object_or_404(ApiKey, pk=key_id, store__company=company)
     if key.revoked_at is None:
         revoke(api_key=key, actor=Actor.for_user(request.user))
-        messages.success(request, f"API 密钥 {key.key_id} 已停用，使用它的请求将被拒绝。")
+        messages.success(request, _("API 密钥 %(key)s 已停用，使用它的请求将被拒绝。") % {"key": key.key_id})
     return redirect("stores:integrations")
 
 
@@ -189,7 +190,7 @@ def webhook_deactivate(request, webhook_id: int):
     endpoint = get_object_or_404(WebhookEndpoint, pk=webhook_id, store__company=company)
     if endpoint.active:
         deactivate(endpoint=endpoint, actor=Actor.for_user(request.user))
-        messages.success(request, "推送地址已停用。")
+        messages.success(request, _("推送地址已停用。"))
     return redirect("stores:integrations")
 
 
@@ -211,9 +212,9 @@ def store_delivery(request, store_id: int):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"{store.name} 的交付设置已保存。")
+            messages.success(request, _("%(store)s 的交付设置已保存。") % {"store": store.name})
             return redirect("stores:settings_home")
-    return render(request, "stores/settings/form.html", {"form": form, "heading": f"交付设置 · {store.name}"})
+    return render(request, "stores/settings/form.html", {"form": form, "heading": _("交付设置 · %(store)s") % {"store": store.name}})
 
 
 @login_required
@@ -226,5 +227,5 @@ def red_letter_policy(request):
     form.is_valid()  # a checkbox: absent means False, nothing else to refuse
     red_letter_policy_set(company=company, actor=Actor.for_user(request.user),
                           clerk_requests_need_approval=form.cleaned_data["clerk_requests_need_approval"])
-    messages.success(request, "红冲审批设置已保存。")
+    messages.success(request, _("红冲审批设置已保存。"))
     return redirect("stores:settings_home")

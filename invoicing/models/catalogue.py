@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company
 
@@ -42,23 +43,23 @@ class ProductQuerySet(models.QuerySet):
 class Product(models.Model):
     """商品: a name with its tax classification code, rate and price, shared by the company's stores."""
 
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="products", verbose_name="纳税主体")
-    sku = models.CharField("商品编码", max_length=64, blank=True, help_text="门店/电商系统里的商品编码，API 可按它引用")
-    name = models.CharField("商品名称", max_length=100)
-    tax_code = models.CharField("税收分类编码", max_length=19)
-    rate = models.DecimalField("税率", max_digits=5, decimal_places=3)
-    unit = models.CharField("单位", max_length=20, blank=True)
-    spec = models.CharField("规格型号", max_length=40, blank=True)
-    price = models.DecimalField("单价", max_digits=18, decimal_places=6, validators=[MinValueValidator(0)])
-    price_includes_tax = models.BooleanField("单价含税", default=True)
-    active = models.BooleanField("在售", default=True)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="products", verbose_name=_("纳税主体"))
+    sku = models.CharField(_("商品编码"), max_length=64, blank=True, help_text=_("门店/电商系统里的商品编码，API 可按它引用"))
+    name = models.CharField(_("商品名称"), max_length=100)
+    tax_code = models.CharField(_("税收分类编码"), max_length=19)
+    rate = models.DecimalField(_("税率"), max_digits=5, decimal_places=3)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    spec = models.CharField(_("规格型号"), max_length=40, blank=True)
+    price = models.DecimalField(_("单价"), max_digits=18, decimal_places=6, validators=[MinValueValidator(0)])
+    price_includes_tax = models.BooleanField(_("单价含税"), default=True)
+    active = models.BooleanField(_("在售"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProductQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "商品"
+        verbose_name = verbose_name_plural = _("商品")
         ordering = ["company_id", "name"]
         constraints = [
             models.UniqueConstraint(

@@ -1,6 +1,7 @@
 """Aggregates the HQ dashboard reads besides StoreDayStats (kept current by upserts)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
 
@@ -17,14 +18,14 @@ class CategoryDayStats(models.Model):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
-    category = models.CharField("税收分类简称", max_length=40)
+    category = models.CharField(_("税收分类简称"), max_length=40)
     issued_count = models.IntegerField(default=0)
     issued_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "门店日分类统计"
+        verbose_name = verbose_name_plural = _("门店日分类统计")
         constraints = [
             models.UniqueConstraint(fields=["store", "day", "category"], name="category_day_stats_unique"),
         ]

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
 
@@ -17,17 +18,16 @@ class UploadBatch(models.Model):
     """
 
     class Status(models.TextChoices):
-        PREPARED = "prepared", "待上传"
-        SENDING = "sending", "上传中"
-        ACCEPTED = "accepted", "已受理，等待结果"
-        UNKNOWN = "unknown", "结果未知，待核实"
-        DONE = "done", "已完成"
-        FAILED = "failed", "平台拒绝"
-
+        PREPARED = "prepared", _("待上传")
+        SENDING = "sending", _("上传中")
+        ACCEPTED = "accepted", _("已受理，等待结果")
+        UNKNOWN = "unknown", _("结果未知，待核实")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("平台拒绝")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="upload_batches")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED)
-    acceptance_serial = models.CharField("受理流水号", max_length=64, blank=True)
-    request = models.JSONField("上传报文")
+    acceptance_serial = models.CharField(_("受理流水号"), max_length=64, blank=True)
+    request = models.JSONField(_("上传报文"))
     invoice_count = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     polls = models.PositiveSmallIntegerField(default=0)
@@ -37,7 +37,7 @@ class UploadBatch(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "上传批次"
+        verbose_name = verbose_name_plural = _("上传批次")
         indexes = [models.Index(fields=["status", "updated_at"])]
 
     def __str__(self) -> str:
@@ -50,61 +50,58 @@ class InvoiceQuerySet(StoreScopedQuerySet):
 
 class Invoice(models.Model):
     class Kind(models.TextChoices):
-        BLUE = "blue", "蓝字发票"
-        RED = "red", "红字发票"
-
+        BLUE = "blue", _("蓝字发票")
+        RED = "red", _("红字发票")
     class Type(models.TextChoices):
-        SPECIAL = "01", "增值税专用发票"
-        ORDINARY = "02", "普通发票"
-
+        SPECIAL = "01", _("增值税专用发票")
+        ORDINARY = "02", _("普通发票")
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿（待人工开具）"
-        PENDING = "pending", "待开具"
-        UPLOADING = "uploading", "上传中"
-        ISSUED = "issued", "已开具"
-        FAILED = "failed", "开具失败"
-        CANCELLED = "cancelled", "已取消"
-
+        DRAFT = "draft", _("草稿（待人工开具）")
+        PENDING = "pending", _("待开具")
+        UPLOADING = "uploading", _("上传中")
+        ISSUED = "issued", _("已开具")
+        FAILED = "failed", _("开具失败")
+        CANCELLED = "cancelled", _("已取消")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="invoices")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="invoices")
     order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices")
     kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.BLUE)
-    type = models.CharField("发票种类", max_length=2, choices=Type.choices, default=Type.ORDINARY)
+    type = models.CharField(_("发票种类"), max_length=2, choices=Type.choices, default=Type.ORDINARY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Unique per seller: the platform hands numbers out per connecting unit.
-    number = models.CharField("发票号码", max_length=20, null=True, blank=True, db_index=True)  # noqa: DJ001 - NULL until assigned keeps (company, number) unique
+    number = models.CharField(_("发票号码"), max_length=20, null=True, blank=True, db_index=True)  # noqa: DJ001 - NULL until assigned keeps (company, number) unique
     # Numbers this invoice held before and gave up (kept for reconciliation, never reused elsewhere).
     previous_numbers = models.JSONField(default=list, blank=True)
     blue_invoice = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="red_invoices"
     )
-    red_form_number = models.CharField("红字确认单编号", max_length=40, blank=True)
-    buyer_name = models.CharField("购方名称", max_length=200, blank=True)
-    buyer_tax_id = models.CharField("购方税号", max_length=20, blank=True)
-    buyer_is_person = models.BooleanField("自然人", default=False)
+    red_form_number = models.CharField(_("红字确认单编号"), max_length=40, blank=True)
+    buyer_name = models.CharField(_("购方名称"), max_length=200, blank=True)
+    buyer_tax_id = models.CharField(_("购方税号"), max_length=20, blank=True)
+    buyer_is_person = models.BooleanField(_("自然人"), default=False)
     buyer_address = models.CharField(max_length=300, blank=True)
     buyer_phone = models.CharField(max_length=40, blank=True)
     buyer_bank_name = models.CharField(max_length=200, blank=True)
     buyer_bank_account = models.CharField(max_length=60, blank=True)
     buyer_email = models.CharField(max_length=254, blank=True)
     buyer_mobile = models.CharField(max_length=20, blank=True)
-    seller = models.JSONField("销方信息", default=dict)
-    total_amount = models.DecimalField("合计金额", max_digits=18, decimal_places=2)
-    total_tax = models.DecimalField("合计税额", max_digits=18, decimal_places=2)
-    total_with_tax = models.DecimalField("价税合计", max_digits=18, decimal_places=2)
-    remark = models.CharField("备注", max_length=450, blank=True)
-    drawer = models.CharField("开票人", max_length=40, blank=True)
+    seller = models.JSONField(_("销方信息"), default=dict)
+    total_amount = models.DecimalField(_("合计金额"), max_digits=18, decimal_places=2)
+    total_tax = models.DecimalField(_("合计税额"), max_digits=18, decimal_places=2)
+    total_with_tax = models.DecimalField(_("价税合计"), max_digits=18, decimal_places=2)
+    remark = models.CharField(_("备注"), max_length=450, blank=True)
+    drawer = models.CharField(_("开票人"), max_length=40, blank=True)
     failure_code = models.CharField(max_length=40, blank=True)
-    failure_message = models.TextField("失败原因", blank=True)
+    failure_message = models.TextField(_("失败原因"), blank=True)
     # The issue time printed on the invoice (kprq), fixed when the number is assigned so that
     # a re-upload sends the same value; ``confirmed_at`` is when the platform confirmed it.
-    issued_at = models.DateTimeField("开票日期", null=True, blank=True)
+    issued_at = models.DateTimeField(_("开票日期"), null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     upload_batch = models.ForeignKey(
         UploadBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
     )
     order_received_at = models.DateTimeField(null=True, blank=True)
-    platform_state = models.CharField("平台状态", max_length=20, blank=True)
+    platform_state = models.CharField(_("平台状态"), max_length=20, blank=True)
     platform_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -112,7 +109,7 @@ class Invoice(models.Model):
     objects = InvoiceQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "发票"
+        verbose_name = verbose_name_plural = _("发票")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["store", "created_at"]),
@@ -136,26 +133,25 @@ class Invoice(models.Model):
 
 class InvoiceLine(models.Model):
     class LineKind(models.TextChoices):
-        NORMAL = "00", "正常行"
-        DISCOUNT = "01", "折扣行"
-        DISCOUNTED = "02", "被折扣行"
-
+        NORMAL = "00", _("正常行")
+        DISCOUNT = "01", _("折扣行")
+        DISCOUNTED = "02", _("被折扣行")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    line_no = models.PositiveIntegerField("序号")
-    name = models.CharField("项目名称", max_length=100)
-    tax_code = models.CharField("税收分类编码", max_length=19)
-    spec = models.CharField("规格型号", max_length=40, blank=True)
-    unit = models.CharField("单位", max_length=20, blank=True)
-    quantity = models.DecimalField("数量", max_digits=30, decimal_places=13, null=True, blank=True)
-    unit_price = models.DecimalField("单价", max_digits=30, decimal_places=13, null=True, blank=True)
-    amount = models.DecimalField("金额", max_digits=18, decimal_places=2)
-    rate = models.DecimalField("税率", max_digits=5, decimal_places=3)
-    tax = models.DecimalField("税额", max_digits=18, decimal_places=2)
+    line_no = models.PositiveIntegerField(_("序号"))
+    name = models.CharField(_("项目名称"), max_length=100)
+    tax_code = models.CharField(_("税收分类编码"), max_length=19)
+    spec = models.CharField(_("规格型号"), max_length=40, blank=True)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    quantity = models.DecimalField(_("数量"), max_digits=30, decimal_places=13, null=True, blank=True)
+    unit_price = models.DecimalField(_("单价"), max_digits=30, decimal_places=13, null=True, blank=True)
+    amount = models.DecimalField(_("金额"), max_digits=18, decimal_places=2)
+    rate = models.DecimalField(_("税率"), max_digits=5, decimal_places=3)
+    tax = models.DecimalField(_("税额"), max_digits=18, decimal_places=2)
     line_kind = models.CharField(max_length=2, choices=LineKind.choices, default=LineKind.NORMAL)
-    preferential = models.CharField("优惠政策标识", max_length=2, blank=True)
+    preferential = models.CharField(_("优惠政策标识"), max_length=2, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "发票明细"
+        verbose_name = verbose_name_plural = _("发票明细")
         ordering = ["invoice_id", "line_no"]
         constraints = [models.UniqueConstraint(fields=["invoice", "line_no"], name="invoice_line_no_unique")]
 
@@ -174,7 +170,7 @@ class InvoiceEvent(models.Model):
     actor_label = models.CharField(max_length=150)
 
     class Meta:
-        verbose_name = verbose_name_plural = "发票时间线"
+        verbose_name = verbose_name_plural = _("发票时间线")
         ordering = ["invoice_id", "created_at", "id"]
 
     def __str__(self) -> str:
@@ -204,7 +200,7 @@ class StoreDayStats(models.Model):
     objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "门店日统计"
+        verbose_name = verbose_name_plural = _("门店日统计")
         constraints = [models.UniqueConstraint(fields=["store", "day"], name="store_day_stats_unique")]
         indexes = [models.Index(fields=["company", "day"])]
 

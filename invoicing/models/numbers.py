@@ -5,6 +5,7 @@ call, so that a retry after a lost answer asks for the very same block or downlo
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company
 
@@ -13,25 +14,24 @@ class NumberBlock(models.Model):
     """A contiguous block of 20-digit invoice numbers (QDFPPLFM), used in order, never across a year."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "已申请（等待平台应答）"
-        ACTIVE = "active", "可用"
-        EXHAUSTED = "exhausted", "已用完"
-        ABANDONED = "abandoned", "已放弃"
-
+        REQUESTED = "requested", _("已申请（等待平台应答）")
+        ACTIVE = "active", _("可用")
+        EXHAUSTED = "exhausted", _("已用完")
+        ABANDONED = "abandoned", _("已放弃")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="number_blocks")
-    request_serial = models.CharField("业务流水号", max_length=32, unique=True)
-    count = models.PositiveIntegerField("申请数量")
+    request_serial = models.CharField(_("业务流水号"), max_length=32, unique=True)
+    count = models.PositiveIntegerField(_("申请数量"))
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
-    first_number = models.CharField("起始号码", max_length=20, blank=True)
-    last_number = models.CharField("终止号码", max_length=20, blank=True)
+    first_number = models.CharField(_("起始号码"), max_length=20, blank=True)
+    last_number = models.CharField(_("终止号码"), max_length=20, blank=True)
     # How many numbers of the block have been given to invoices; the next one is first + used.
     used = models.PositiveIntegerField(default=0)
-    year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "发票号码段"
+        verbose_name = verbose_name_plural = _("发票号码段")
         ordering = ["company_id", "id"]
         indexes = [models.Index(fields=["company", "status", "year"])]
 
@@ -65,14 +65,14 @@ class PlatformState(models.Model):
     """
 
     company = models.OneToOneField(Company, on_delete=models.PROTECT, related_name="platform_state")
-    quota_available = models.DecimalField("本地可用额度", max_digits=18, decimal_places=2, default=0)
+    quota_available = models.DecimalField(_("本地可用额度"), max_digits=18, decimal_places=2, default=0)
     quota_request_serial = models.CharField(max_length=32, blank=True)
     quota_request_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     quota_exhausted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "平台额度状态"
+        verbose_name = verbose_name_plural = _("平台额度状态")
 
     def __str__(self) -> str:
         return f"{self.company_id}: {self.quota_available}"

@@ -1,6 +1,7 @@
 """Paid orders and refunds pushed by shop/POS systems, their API keys and webhooks."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
 
@@ -22,21 +23,21 @@ class StoreScopedQuerySet(models.QuerySet):
 class ApiKey(models.Model):
     """A store's key for the integration API. The secret is shown once and kept encrypted (see docs/api.md)."""
 
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="api_keys", verbose_name="门店")
-    label = models.CharField("名称", max_length=100)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="api_keys", verbose_name=_("门店"))
+    label = models.CharField(_("名称"), max_length=100)
     key_id = models.CharField("Key ID", max_length=40, unique=True)
     # AES-256-GCM under CREDENTIALS_KEY, bound to key_id: HMAC needs the server to hold the key
     # itself, so a hash would only be a second copy of the key (see docs/api.md, "Keys").
     secret_encrypted = models.BinaryField(editable=False)
-    secret_hint = models.CharField("密钥末四位", max_length=8, editable=False)
+    secret_hint = models.CharField(_("密钥末四位"), max_length=8, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField("停用时间", null=True, blank=True)
+    revoked_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "API 密钥"
+        verbose_name = verbose_name_plural = _("API 密钥")
         ordering = ["store_id", "-created_at"]
 
     def __str__(self) -> str:
@@ -50,10 +51,10 @@ class ApiKey(models.Model):
 class WebhookEndpoint(models.Model):
     """Where a store's invoice status changes are pushed (signed, retried)."""
 
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="webhooks", verbose_name="门店")
-    url = models.URLField("推送地址", max_length=500)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="webhooks", verbose_name=_("门店"))
+    url = models.URLField(_("推送地址"), max_length=500)
     secret_encrypted = models.BinaryField(editable=False)
-    active = models.BooleanField("启用", default=True)
+    active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StoreScopedQuerySet.as_manager()
@@ -67,10 +68,9 @@ class WebhookEndpoint(models.Model):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "待发送"
-        DELIVERED = "delivered", "已送达"
-        FAILED = "failed", "发送失败"
-
+        PENDING = "pending", _("待发送")
+        DELIVERED = "delivered", _("已送达")
+        FAILED = "failed", _("发送失败")
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40)
     payload = models.JSONField()
@@ -81,7 +81,7 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "Webhook 推送"
+        verbose_name = verbose_name_plural = _("Webhook 推送")
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
@@ -92,28 +92,26 @@ class Order(models.Model):
     """A paid order (已付款订单); ``order_no`` is the idempotency key, unique per company."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "已接收"
-        INVOICING = "invoicing", "开票中"
-        AWAITING_REVIEW = "awaiting_review", "待人工开票"
-        INVOICED = "invoiced", "已开票"
-        INVOICE_FAILED = "invoice_failed", "开票失败"
-        REFUNDED = "refunded", "已全额退款"
-        PARTLY_REFUNDED = "partly_refunded", "部分退款"
-
+        RECEIVED = "received", _("已接收")
+        INVOICING = "invoicing", _("开票中")
+        AWAITING_REVIEW = "awaiting_review", _("待人工开票")
+        INVOICED = "invoiced", _("已开票")
+        INVOICE_FAILED = "invoice_failed", _("开票失败")
+        REFUNDED = "refunded", _("已全额退款")
+        PARTLY_REFUNDED = "partly_refunded", _("部分退款")
     class Source(models.TextChoices):
-        API = "api", "接口"
-        WEB = "web", "门店网页"
-
+        API = "api", _("接口")
+        WEB = "web", _("门店网页")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="orders")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
-    order_no = models.CharField("订单号", max_length=64)
+    order_no = models.CharField(_("订单号"), max_length=64)
     payload_hash = models.CharField(max_length=64)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    invoice_type = models.CharField("发票种类", max_length=2, default="02")
-    buyer_name = models.CharField("购方名称", max_length=200, blank=True)
-    buyer_tax_id = models.CharField("购方税号", max_length=20, blank=True)
-    buyer_is_person = models.BooleanField("自然人", default=False)
+    invoice_type = models.CharField(_("发票种类"), max_length=2, default="02")
+    buyer_name = models.CharField(_("购方名称"), max_length=200, blank=True)
+    buyer_tax_id = models.CharField(_("购方税号"), max_length=20, blank=True)
+    buyer_is_person = models.BooleanField(_("自然人"), default=False)
     buyer_address = models.CharField(max_length=300, blank=True)
     buyer_phone = models.CharField(max_length=40, blank=True)
     buyer_bank_name = models.CharField(max_length=200, blank=True)
@@ -125,15 +123,15 @@ class Order(models.Model):
     lines = models.JSONField()
     total_amount = models.DecimalField(max_digits=18, decimal_places=2)
     total_tax = models.DecimalField(max_digits=18, decimal_places=2)
-    total_with_tax = models.DecimalField("价税合计", max_digits=18, decimal_places=2)
-    paid_at = models.DateTimeField("付款时间")
-    received_at = models.DateTimeField("接收时间", auto_now_add=True)
+    total_with_tax = models.DecimalField(_("价税合计"), max_digits=18, decimal_places=2)
+    paid_at = models.DateTimeField(_("付款时间"))
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
     api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "订单"
+        verbose_name = verbose_name_plural = _("订单")
         ordering = ["-received_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["company", "order_no"], name="order_no_unique_per_company")]
         indexes = [models.Index(fields=["store", "received_at"])]
@@ -147,19 +145,18 @@ class Refund(models.Model):
     it waits for a red-letter invoice (``status = awaiting_red_letter``)."""
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "已在未开发票中扣减"
-        AWAITING_RED_LETTER = "awaiting_red_letter", "待红冲"
-        REVERSED = "reversed", "已红冲"
-
+        APPLIED = "applied", _("已在未开发票中扣减")
+        AWAITING_RED_LETTER = "awaiting_red_letter", _("待红冲")
+        REVERSED = "reversed", _("已红冲")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="refunds")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="refunds")
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    refund_id = models.CharField("退款单号", max_length=64)
+    refund_id = models.CharField(_("退款单号"), max_length=64)
     payload_hash = models.CharField(max_length=64)
     # [{"line_no": 1, "quantity": "1", "amount": "10.00"}] — amounts with tax, positive.
     lines = models.JSONField(default=list)
-    amount = models.DecimalField("退款金额（含税）", max_digits=18, decimal_places=2)
-    is_full = models.BooleanField("全额退款", default=False)
+    amount = models.DecimalField(_("退款金额（含税）"), max_digits=18, decimal_places=2)
+    is_full = models.BooleanField(_("全额退款"), default=False)
     reason = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=24, choices=Status.choices)
     refunded_at = models.DateTimeField()
@@ -171,7 +168,7 @@ class Refund(models.Model):
     objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "退款"
+        verbose_name = verbose_name_plural = _("退款")
         ordering = ["-received_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["company", "refund_id"], name="refund_id_unique_per_company")]
 

@@ -8,6 +8,7 @@ platform, which refund or batch it serves, and the red invoice it produced.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
 
@@ -20,11 +21,11 @@ class RedLetterPolicy(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="red_letter_policies")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    clerk_requests_need_approval = models.BooleanField("开票员的红冲申请须店长审批", default=True)
+    clerk_requests_need_approval = models.BooleanField(_("开票员的红冲申请须店长审批"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "红冲审批设置"
+        verbose_name = verbose_name_plural = _("红冲审批设置")
         constraints = [
             models.UniqueConstraint(fields=["company"], condition=Q(store__isnull=True),
                                     name="red_policy_one_per_company"),
@@ -49,41 +50,36 @@ class RedLetterFormQuerySet(StoreScopedQuerySet):
 
 class RedLetterForm(models.Model):
     class State(models.TextChoices):
-        NO_CONFIRMATION = "01", "无需确认"
-        AWAITING_BUYER = "02", "销方录入待购方确认"
-        AWAITING_SELLER = "03", "购方录入待销方确认"
-        CONFIRMED = "04", "购销双方已确认"
-        VOID_BUYER_DENIED = "05", "作废（购方否认）"
-        VOID_SELLER_DENIED = "06", "作废（销方否认）"
-        VOID_EXPIRED = "07", "作废（超72小时未确认）"
-        REVOKED = "08", "作废（发起方已撤销）"
-        VOID_REVOKED_AFTER_CONFIRMATION = "09", "作废（确认后撤销）"
-        VOID_ABNORMAL = "10", "作废（异常凭证）"
-
+        NO_CONFIRMATION = "01", _("无需确认")
+        AWAITING_BUYER = "02", _("销方录入待购方确认")
+        AWAITING_SELLER = "03", _("购方录入待销方确认")
+        CONFIRMED = "04", _("购销双方已确认")
+        VOID_BUYER_DENIED = "05", _("作废（购方否认）")
+        VOID_SELLER_DENIED = "06", _("作废（销方否认）")
+        VOID_EXPIRED = "07", _("作废（超72小时未确认）")
+        REVOKED = "08", _("作废（发起方已撤销）")
+        VOID_REVOKED_AFTER_CONFIRMATION = "09", _("作废（确认后撤销）")
+        VOID_ABNORMAL = "10", _("作废（异常凭证）")
     class Reason(models.TextChoices):
-        WRONG_INVOICE = "01", "开票有误"
-        SALES_RETURN = "02", "销货退回"
-        SERVICE_STOPPED = "03", "服务中止"
-        SALES_ALLOWANCE = "04", "销售折让"
-
+        WRONG_INVOICE = "01", _("开票有误")
+        SALES_RETURN = "02", _("销货退回")
+        SERVICE_STOPPED = "03", _("服务中止")
+        SALES_ALLOWANCE = "04", _("销售折让")
     class InitiatedBy(models.TextChoices):
-        SELLER = "seller", "销方（本公司）"
-        BUYER = "buyer", "购方"
-
+        SELLER = "seller", _("销方（本公司）")
+        BUYER = "buyer", _("购方")
     class Approval(models.TextChoices):
-        NOT_REQUIRED = "not_required", "无需审批"
-        PENDING = "pending", "待审批"
-        APPROVED = "approved", "已审批"
-        REJECTED = "rejected", "已驳回"
-
+        NOT_REQUIRED = "not_required", _("无需审批")
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已审批")
+        REJECTED = "rejected", _("已驳回")
     class Submission(models.TextChoices):
-        WAITING = "waiting", "待提交平台"
-        SENDING = "sending", "提交中"
-        UNKNOWN = "unknown", "提交结果未知，待核实"
-        APPLIED = "applied", "已提交平台"
-        REFUSED = "refused", "平台拒绝"
-        WITHDRAWN = "withdrawn", "已撤回"
-
+        WAITING = "waiting", _("待提交平台")
+        SENDING = "sending", _("提交中")
+        UNKNOWN = "unknown", _("提交结果未知，待核实")
+        APPLIED = "applied", _("已提交平台")
+        REFUSED = "refused", _("平台拒绝")
+        WITHDRAWN = "withdrawn", _("已撤回")
     VOID_STATES = ("05", "06", "07", "08", "09", "10")
     AWAITING_STATES = ("02", "03")
     ISSUABLE_STATES = ("01", "04")
@@ -91,32 +87,32 @@ class RedLetterForm(models.Model):
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="red_letter_forms")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="red_letter_forms")
     blue_invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="red_letter_forms",
-                                     verbose_name="蓝字发票")
-    uuid = models.CharField("平台UUID", max_length=64, blank=True)
-    number = models.CharField("红字确认单编号", max_length=40, blank=True)
-    state = models.CharField("确认单状态", max_length=2, choices=State.choices, blank=True)
-    reason = models.CharField("红冲原因", max_length=2, choices=Reason.choices)
-    initiated_by = models.CharField("录入方", max_length=6, choices=InitiatedBy.choices, default=InitiatedBy.SELLER)
-    is_full = models.BooleanField("全额红冲", default=False)
+                                     verbose_name=_("蓝字发票"))
+    uuid = models.CharField(_("平台UUID"), max_length=64, blank=True)
+    number = models.CharField(_("红字确认单编号"), max_length=40, blank=True)
+    state = models.CharField(_("确认单状态"), max_length=2, choices=State.choices, blank=True)
+    reason = models.CharField(_("红冲原因"), max_length=2, choices=Reason.choices)
+    initiated_by = models.CharField(_("录入方"), max_length=6, choices=InitiatedBy.choices, default=InitiatedBy.SELLER)
+    is_full = models.BooleanField(_("全额红冲"), default=False)
     # Negative, like the red invoice they lead to.
-    amount = models.DecimalField("红冲金额", max_digits=18, decimal_places=2)
-    tax = models.DecimalField("红冲税额", max_digits=18, decimal_places=2)
-    approval = models.CharField("审批", max_length=12, choices=Approval.choices, default=Approval.NOT_REQUIRED)
-    submission = models.CharField("提交平台", max_length=10, choices=Submission.choices, default=Submission.WAITING)
-    applied_at = models.DateTimeField("录入时间", null=True, blank=True)
-    expires_at = models.DateTimeField("确认截止时间", null=True, blank=True)
-    last_refreshed_at = models.DateTimeField("最近同步时间", null=True, blank=True)
-    reminder_sent_at = models.DateTimeField("作废提醒发送时间", null=True, blank=True)
+    amount = models.DecimalField(_("红冲金额"), max_digits=18, decimal_places=2)
+    tax = models.DecimalField(_("红冲税额"), max_digits=18, decimal_places=2)
+    approval = models.CharField(_("审批"), max_length=12, choices=Approval.choices, default=Approval.NOT_REQUIRED)
+    submission = models.CharField(_("提交平台"), max_length=10, choices=Submission.choices, default=Submission.WAITING)
+    applied_at = models.DateTimeField(_("录入时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("确认截止时间"), null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(_("最近同步时间"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("作废提醒发送时间"), null=True, blank=True)
     red_invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="red_letter_form", verbose_name="红字发票")
+                                       related_name="red_letter_form", verbose_name=_("红字发票"))
     refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="red_letter_forms", verbose_name="退款")
-    note = models.CharField("说明", max_length=500, blank=True)
+                               related_name="red_letter_forms", verbose_name=_("退款"))
+    note = models.CharField(_("说明"), max_length=500, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name="申请人")
+                                     related_name="+", verbose_name=_("申请人"))
     requested_by_label = models.CharField(max_length=150, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name="审批人")
+                                    related_name="+", verbose_name=_("审批人"))
     approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -124,7 +120,7 @@ class RedLetterForm(models.Model):
     objects = RedLetterFormQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "红字确认单"
+        verbose_name = verbose_name_plural = _("红字确认单")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["company", "uuid"], condition=~Q(uuid=""), name="red_form_uuid_unique"),
@@ -152,7 +148,7 @@ class RedLetterForm(models.Model):
     def status_label(self) -> str:
         """One phrase for lists: the platform state once applied, else where the request stands."""
         if self.approval in (self.Approval.PENDING, self.Approval.REJECTED):
-            return f"申请{self.get_approval_display()}"
+            return _("申请%(approval)s") % {"approval": self.get_approval_display()}
         if self.state:
             return self.get_state_display()
         return self.get_submission_display()
@@ -162,15 +158,15 @@ class RedLetterFormLine(models.Model):
     """One blue line reversed by the form: quantity and amounts negative, unit price positive (or empty)."""
 
     form = models.ForeignKey(RedLetterForm, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveIntegerField("序号")
+    position = models.PositiveIntegerField(_("序号"))
     blue_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="red_letter_lines")
-    quantity = models.DecimalField("数量", max_digits=30, decimal_places=13, null=True, blank=True)
-    unit_price = models.DecimalField("单价", max_digits=30, decimal_places=13, null=True, blank=True)
-    amount = models.DecimalField("金额", max_digits=18, decimal_places=2)
-    tax = models.DecimalField("税额", max_digits=18, decimal_places=2)
+    quantity = models.DecimalField(_("数量"), max_digits=30, decimal_places=13, null=True, blank=True)
+    unit_price = models.DecimalField(_("单价"), max_digits=30, decimal_places=13, null=True, blank=True)
+    amount = models.DecimalField(_("金额"), max_digits=18, decimal_places=2)
+    tax = models.DecimalField(_("税额"), max_digits=18, decimal_places=2)
 
     class Meta:
-        verbose_name = verbose_name_plural = "红字确认单明细"
+        verbose_name = verbose_name_plural = _("红字确认单明细")
         ordering = ["form_id", "position"]
         constraints = [models.UniqueConstraint(fields=["form", "position"], name="red_form_line_position_unique")]
 
@@ -191,13 +187,12 @@ class BatchReversal(models.Model):
     """HQ's reversal of many invoices with one reason; each invoice's outcome is a ``BatchReversalItem``."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "处理中"
-        DONE = "done", "已完成"
-
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="batch_reversals")
-    reason = models.CharField("红冲原因", max_length=2, choices=RedLetterForm.Reason.choices)
-    selection = models.JSONField("选择条件", default=dict)
+    reason = models.CharField(_("红冲原因"), max_length=2, choices=RedLetterForm.Reason.choices)
+    selection = models.JSONField(_("选择条件"), default=dict)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
@@ -213,7 +208,7 @@ class BatchReversal(models.Model):
     objects = BatchReversalQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "批量红冲"
+        verbose_name = verbose_name_plural = _("批量红冲")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -226,10 +221,9 @@ class BatchReversal(models.Model):
 
 class BatchReversalItem(models.Model):
     class Outcome(models.TextChoices):
-        PENDING = "pending", "待处理"
-        APPLIED = "applied", "已申请红字确认单"
-        FAILED = "failed", "失败"
-
+        PENDING = "pending", _("待处理")
+        APPLIED = "applied", _("已申请红字确认单")
+        FAILED = "failed", _("失败")
     batch = models.ForeignKey(BatchReversal, on_delete=models.CASCADE, related_name="items")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
@@ -238,7 +232,7 @@ class BatchReversalItem(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "批量红冲明细"
+        verbose_name = verbose_name_plural = _("批量红冲明细")
         ordering = ["batch_id", "id"]
         constraints = [models.UniqueConstraint(fields=["batch", "invoice"], name="batch_reversal_item_unique")]
 

@@ -6,31 +6,32 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from invoicing.models import RedLetterForm
 from invoicing.redletter.rules import Requested
 from stores.models import Store
 
-MODE_CHOICES = [("full", "全额红冲（剩余全部）"), ("partial", "部分红冲（按行填写数量或金额）")]
+MODE_CHOICES = [("full", _("全额红冲（剩余全部）")), ("partial", _("部分红冲（按行填写数量或金额）"))]
 
 
 class ReverseForm(forms.Form):
     """Reason, full or partial, and for a partial reversal a quantity or an amount per blue line."""
 
-    reason = forms.ChoiceField(label="红冲原因", choices=RedLetterForm.Reason.choices,
-                               help_text="01开票有误；02销货退回只能按数量（单价不变）；03服务中止不能用于货物；04销售折让只填金额")
-    mode = forms.ChoiceField(label="红冲方式", choices=MODE_CHOICES, initial="full", widget=forms.RadioSelect)
-    note = forms.CharField(label="说明", max_length=200, required=False)
+    reason = forms.ChoiceField(label=_("红冲原因"), choices=RedLetterForm.Reason.choices,
+                               help_text=_("01开票有误；02销货退回只能按数量（单价不变）；03服务中止不能用于货物；04销售折让只填金额"))
+    mode = forms.ChoiceField(label=_("红冲方式"), choices=MODE_CHOICES, initial="full", widget=forms.RadioSelect)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.remaining_lines = list(lines)
         for line in self.remaining_lines:
             self.fields[f"qty_{line.line_no}"] = forms.DecimalField(
-                label=f"第{line.line_no}行数量", required=False, min_value=Decimal("0"), max_digits=30,
+                label=_("第%(line)s行数量") % {"line": line.line_no}, required=False, min_value=Decimal("0"), max_digits=30,
                 decimal_places=13)
             self.fields[f"amt_{line.line_no}"] = forms.DecimalField(
-                label=f"第{line.line_no}行金额（不含税）", required=False, min_value=Decimal("0"), max_digits=18,
+                label=_("第%(line)s行金额（不含税）") % {"line": line.line_no}, required=False, min_value=Decimal("0"), max_digits=18,
                 decimal_places=2)
 
     def line_rows(self):
@@ -49,24 +50,24 @@ class ReverseForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("mode") == "partial" and not self.requested():
-            raise forms.ValidationError("部分红冲请至少在一行填写红冲数量或金额")
+            raise forms.ValidationError(_("部分红冲请至少在一行填写红冲数量或金额"))
         return cleaned
 
 
 class FormFilterForm(forms.Form):
-    pending = forms.BooleanField(label="只看待处理", required=False)
-    state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")] + list(RedLetterForm.State.choices))
-    q = forms.CharField(label="确认单/蓝字发票号码", required=False, max_length=40)
+    pending = forms.BooleanField(label=_("只看待处理"), required=False)
+    state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(RedLetterForm.State.choices))
+    q = forms.CharField(label=_("确认单/蓝字发票号码"), required=False, max_length=40)
 
 
 class BatchReversalForm(forms.Form):
     """Which invoices (store, issue dates, or explicit numbers) and one reason for all of them."""
 
-    reason = forms.ChoiceField(label="红冲原因", choices=RedLetterForm.Reason.choices)
-    store = forms.ModelChoiceField(label="门店", queryset=Store.objects.none(), required=False, empty_label="全部门店")
-    date_from = forms.DateField(label="开票日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="开票日期到", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    numbers = forms.CharField(label="发票号码（每行一个，可选）", required=False,
+    reason = forms.ChoiceField(label=_("红冲原因"), choices=RedLetterForm.Reason.choices)
+    store = forms.ModelChoiceField(label=_("门店"), queryset=Store.objects.none(), required=False, empty_label=_("全部门店"))
+    date_from = forms.DateField(label=_("开票日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("开票日期到"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    numbers = forms.CharField(label=_("发票号码（每行一个，可选）"), required=False,
                               widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, stores=None, **kwargs):
@@ -77,13 +78,13 @@ class BatchReversalForm(forms.Form):
         numbers = [n for n in re.split(r"[\s,，;；]+", self.cleaned_data.get("numbers") or "") if n]
         bad = [n for n in numbers if not re.fullmatch(r"\d{20}", n)]
         if bad:
-            raise forms.ValidationError(f"发票号码须为20位数字：{'、'.join(bad[:5])}")
+            raise forms.ValidationError(_("发票号码须为20位数字：%(numbers)s") % {"numbers": "、".join(bad[:5])})
         return numbers
 
     def clean(self):
         cleaned = super().clean()
         if not (cleaned.get("store") or cleaned.get("date_from") or cleaned.get("date_to") or cleaned.get("numbers")):
-            raise forms.ValidationError("请至少填写一个条件：门店、开票日期或发票号码（避免误冲全部发票）")
+            raise forms.ValidationError(_("请至少填写一个条件：门店、开票日期或发票号码（避免误冲全部发票）"))
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
-            raise forms.ValidationError("开票日期“从”不能晚于“到”")
+            raise forms.ValidationError(_("开票日期“从”不能晚于“到”"))
         return cleaned

@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import close_old_connections, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit.services import Actor, audit_record
 from invoicing.models import (
@@ -415,6 +415,10 @@ def _red_invoice_create(form: RedLetterForm, *, actor: Actor) -> Invoice:
     rules.check_red_invoice_type(blue_type=blue.type, red_type=blue.type)
     lines = list(form.lines.select_related("blue_line").order_by("position"))
     now = timezone.now()
+    # The remark goes to the tax platform and the timeline message is stored: both in Chinese,
+    # whatever language the requesting user's screens are in.
+    with translation.override(settings.LANGUAGE_CODE):
+        reason_display, state_display = form.get_reason_display(), form.get_state_display()
     red = Invoice.objects.create(
         company=blue.company, store=form.store, order=blue.order, kind=Invoice.Kind.RED, type=blue.type,
         status=S.PENDING, blue_invoice=blue, red_form_number=form.number, buyer_name=blue.buyer_name,
@@ -422,7 +426,7 @@ def _red_invoice_create(form: RedLetterForm, *, actor: Actor) -> Invoice:
         buyer_phone=blue.buyer_phone, buyer_bank_name=blue.buyer_bank_name,
         buyer_bank_account=blue.buyer_bank_account, buyer_email=blue.buyer_email, buyer_mobile=blue.buyer_mobile,
         seller=blue.seller, total_amount=form.amount, total_tax=form.tax, total_with_tax=form.amount + form.tax,
-        remark=f"红冲原因：{form.get_reason_display()}", drawer=blue.company.drawer_name or blue.drawer,
+        remark=f"红冲原因：{reason_display}", drawer=blue.company.drawer_name or blue.drawer,
         order_received_at=now,
     )
     InvoiceLine.objects.bulk_create([
@@ -437,7 +441,7 @@ def _red_invoice_create(form: RedLetterForm, *, actor: Actor) -> Invoice:
                         "red_form_number": form.number, "total_with_tax": red.total_with_tax})
     InvoiceEvent.objects.create(invoice=red, created_at=now, status_from="", status_to=red.status,
                                 actor_label=actor.label[:150],
-                                message=f"红字确认单 {form.number}（{form.get_state_display()}）自动开具红字发票")
+                                message=f"红字确认单 {form.number}（{state_display}）自动开具红字发票")
     before = _snapshot(form)
     form.red_invoice = red
     form.save(update_fields=["red_invoice", "updated_at"])

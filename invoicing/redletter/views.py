@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import Actor
@@ -74,11 +75,11 @@ def invoice_reverse(request, invoice_id: int):
             form.add_error(None, exc.message)
         else:
             if red_form.approval == RedLetterForm.Approval.PENDING:
-                messages.success(request, "红冲申请已提交，等待店长审批")
+                messages.success(request, _("红冲申请已提交，等待店长审批"))
             elif red_form.submission == RedLetterForm.Submission.REFUSED:
                 messages.error(request, red_form.note)
             else:
-                messages.success(request, f"红冲申请已提交：{red_form.status_label}")
+                messages.success(request, _("红冲申请已提交：%(status)s") % {"status": red_form.status_label})
             return redirect("invoicing:red_form_detail", red_form.pk)
     context = {
         "invoice": invoice, "remaining": remaining, "form": form,
@@ -148,7 +149,7 @@ def red_form_sync(request):
             except TaxPlatformError as exc:
                 messages.error(request, f"同步红字确认单失败：{exc.message}")
                 return redirect("invoicing:red_form_list")
-    messages.success(request, "已与税务平台同步红字确认单")
+    messages.success(request, _("已与税务平台同步红字确认单"))
     return redirect("invoicing:red_form_list")
 
 
@@ -211,12 +212,12 @@ def red_form_action(request, form_id: int):
             messages.success(request, f"已{'批准' if action == 'approve' else '驳回'}：{red_form.status_label}")
         elif action == "withdraw":
             services.red_letter_form_withdraw(form=red_form, actor=actor)
-            messages.success(request, "红冲申请已撤回")
+            messages.success(request, _("红冲申请已撤回"))
         else:
             new_form = services.red_letter_form_reapply(form=red_form, actor=actor)
             new_form = (services.red_letter_form_submit_now(form_id=new_form.pk)
                         if new_form.approval != RedLetterForm.Approval.PENDING else new_form)
-            messages.success(request, f"已重新申请：{new_form.status_label}")
+            messages.success(request, _("已重新申请：%(status)s") % {"status": new_form.status_label})
             return redirect("invoicing:red_form_detail", new_form.pk)
     except ServiceError as exc:
         messages.error(request, exc.message)
@@ -251,7 +252,7 @@ def batch_list(request):
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"批量红冲已开始：共 {batch.total} 张发票")
+            messages.success(request, _("批量红冲已开始：共 %(total)s 张发票") % {"total": batch.total})
             return redirect("invoicing:red_batch_detail", batch.pk)
     batches = Paginator(selectors.batch_reversal_list(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "invoicing/redletter/batch_list.html", {"form": form, "page": batches})

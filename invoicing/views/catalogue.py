@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import Actor
@@ -65,7 +66,7 @@ def product_create_view(request):
         except ValidationError as exc:
             _add_model_errors(form, exc)
         else:
-            messages.success(request, f"商品“{product.name}”已保存。")
+            messages.success(request, _("商品“%(product)s”已保存。") % {"product": product.name})
             return redirect("invoicing:product_list")
     return render(request, "invoicing/product_form.html", {"form": form, "product": None, "company": company})
 
@@ -84,7 +85,7 @@ def product_edit(request, product_id: int):
         except ValidationError as exc:
             _add_model_errors(form, exc)
         else:
-            messages.success(request, f"商品“{product.name}”已更新。")
+            messages.success(request, _("商品“%(product)s”已更新。") % {"product": product.name})
             return redirect("invoicing:product_list")
     return render(request, "invoicing/product_form.html", {"form": form, "product": product,
                                                            "company": product.company})

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from invoicing.dashboard import dashboard_data
@@ -60,7 +61,7 @@ def share_chart(categories: list[dict], top: int = 8) -> dict:
     items = list(categories[:top])
     rest = categories[top:]
     if rest:
-        items.append({"category": "其他类别", "count": sum(c["count"] for c in rest),
+        items.append({"category": _("其他类别"), "count": sum(c["count"] for c in rest),
                       "amount": sum((c["amount"] for c in rest), Decimal(0)),
                       "share": sum((c["share"] or Decimal(0) for c in rest), Decimal(0))})
     bar_max = 420

@@ -12,6 +12,7 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import Actor
@@ -195,7 +196,7 @@ def invoice_cancel(request, invoice_id: int):
     reason = (request.POST.get("reason") or "").strip()[:200]
     return _act(request, invoice_id, "invoice.cancel",
                 lambda invoice, actor: cancel(invoice=invoice, actor=actor, reason=reason),
-                "发票已取消。")
+                _("发票已取消。"))
 
 
 @login_required
@@ -203,7 +204,7 @@ def invoice_cancel(request, invoice_id: int):
 def invoice_submit(request, invoice_id: int):
     from invoicing.services.invoices import invoice_submit as submit
 
-    return _act(request, invoice_id, "invoice.issue", submit, "已提交开具，请稍候查看结果。")
+    return _act(request, invoice_id, "invoice.issue", submit, _("已提交开具，请稍候查看结果。"))
 
 
 @login_required
@@ -211,7 +212,7 @@ def invoice_submit(request, invoice_id: int):
 def invoice_resubmit(request, invoice_id: int):
     from invoicing.services.invoices import invoice_resubmit as resubmit
 
-    return _act(request, invoice_id, "invoice.issue", resubmit, "已重新提交开具，请稍候查看结果。")
+    return _act(request, invoice_id, "invoice.issue", resubmit, _("已重新提交开具，请稍候查看结果。"))
 
 
 @login_required
@@ -220,7 +221,7 @@ def invoice_resend(request, invoice_id: int):
     service = delivery_service()
     if service is None:
         invoice = queries.invoice_detail(user=request.user, invoice_id=invoice_id)
-        messages.error(request, "发票交付功能尚未启用，暂不能重发。")
+        messages.error(request, _("发票交付功能尚未启用，暂不能重发。"))
         return redirect("invoicing:invoice_detail", invoice_id=invoice.pk)
     email = (request.POST.get("email") or "").strip()[:254]
     mobile = (request.POST.get("mobile") or "").strip()[:20]
@@ -229,4 +230,4 @@ def invoice_resend(request, invoice_id: int):
         extra = {"email": email, "mobile": mobile} if (email or mobile) else {}
         return service(invoice=invoice, actor=actor, **extra)
 
-    return _act(request, invoice_id, "invoice.resend", resend, "已安排重发发票，稍后可在交付记录中查看结果。")
+    return _act(request, invoice_id, "invoice.resend", resend, _("已安排重发发票，稍后可在交付记录中查看结果。"))

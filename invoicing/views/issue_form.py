@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import Actor
@@ -70,7 +71,7 @@ def invoice_edit(request, invoice_id: int):
     invoice = queries.invoice_detail(user=request.user, invoice_id=invoice_id)
     access_for(request).require("invoice.issue", invoice.store)
     if not invoice.is_editable:
-        messages.error(request, "只有开具失败或待人工开具的发票可以修改。")
+        messages.error(request, _("只有开具失败或待人工开具的发票可以修改。"))
         return redirect("invoicing:invoice_detail", invoice_id=invoice.pk)
     stores = Store.objects.filter(pk=invoice.store_id).select_related("company")
     return _issue(request, stores=stores, invoice=invoice)
@@ -100,7 +101,7 @@ def _issue(request, *, stores, invoice: Invoice | None):
     try:
         if invoice is not None:
             invoice = invoice_correct_and_resubmit(invoice=invoice, actor=actor, manual=form.manual)
-            messages.success(request, "发票已修改并重新提交开具。")
+            messages.success(request, _("发票已修改并重新提交开具。"))
         else:
             # A double click or a reload of the confirm POST must not issue a second invoice.
             key = _submission_cache_key(request, form.header.cleaned_data.get("submission_key") or "")
@@ -109,7 +110,7 @@ def _issue(request, *, stores, invoice: Invoice | None):
                 return redirect("invoicing:invoice_detail", invoice_id=earlier)
             invoice = invoice_create_manual(store=store, actor=actor, manual=form.manual)
             cache.set(key, invoice.pk, 24 * 3600)
-            messages.success(request, "发票已提交开具，正在上传税务平台。")
+            messages.success(request, _("发票已提交开具，正在上传税务平台。"))
     except ServiceError as exc:
         form.header.add_error(None, exc.message)
         return render(request, "invoicing/issue_form.html", {**template, "form": form})

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.web.conftest import make_invoice
+
 PAGES = ["/", "/settings/", "/invoices/"]
 EN_NAV = ["Invoices", "HQ dashboard", "Settings"]
 ZH_NAV = ["发票", "总部看板", "设置"]
@@ -58,3 +60,55 @@ def test_it_translates_page_content_not_only_the_navigation(client, tenants):
     body = client.get("/invoices/").content.decode()
     assert "<h1>Invoices</h1>" in body
     assert "Log out" in body and "退出" not in body
+
+
+# --- Python strings: model choices, form labels and choices, settings wording --------------------
+
+def english(client, user):
+    client.force_login(user)
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_invoice_list_shows_english_status_labels_and_filters(client, tenants):
+    make_invoice(tenants.a1, status="issued")
+    english(client, tenants.hq_admin)
+
+    body = client.get("/invoices/").content.decode()
+    for text in [">Issued</span>", ">Issuance failed</option>", "All stores", "Start date", "End date",
+                 "Sort by", "Date (newest first)", "Buyer name or tax ID", "Minimum total incl. tax"]:
+        assert text in body, text
+    for text in ["已开具", "开具失败", "全部门店", "开始日期", "排序", "日期（新→旧）"]:
+        assert text not in body, text
+
+
+@pytest.mark.django_db
+def test_dashboard_filter_is_in_english(client, tenants):
+    english(client, tenants.hq_admin)
+
+    body = client.get("/dashboard/").content.decode()
+    assert "All stores" in body and "Start date" in body
+    assert "全部门店" not in body and "开始日期" not in body
+
+
+@pytest.mark.django_db
+def test_settings_shows_the_approval_wording_in_english(client, tenants):
+    english(client, tenants.hq_admin)
+
+    body = client.get("/settings/").content.decode()
+    assert "A clerk's red reversal request needs the store manager's approval" in body or \
+        "A clerk&#x27;s red reversal request needs the store manager&#x27;s approval" in body
+    assert "开票员的红冲申请须店长审批" not in body
+
+
+@pytest.mark.django_db
+def test_the_same_screens_stay_chinese_by_default(client, tenants):
+    make_invoice(tenants.a1, status="issued")
+    client.force_login(tenants.hq_admin)
+
+    body = client.get("/invoices/").content.decode()
+    for text in [">已开具</span>", "全部门店", "开始日期", "排序", "日期（新→旧）"]:
+        assert text in body, text
+    assert "All stores" not in body and "Sort by" not in body
+    assert "全部门店" in client.get("/dashboard/").content.decode()
+    assert "开票员的红冲申请须店长审批" in client.get("/settings/").content.decode()
