@@ -7,8 +7,10 @@ PERIODIC_JOBS: list[tuple[str, str, int]] = [
     ("audit.jobs.verify_audit_chains", "default", 24 * 3600),
 ]
 
-# Issuing pipeline (invoicing): lost jobs re-enqueued, issued invoices' platform state refreshed.
+# Issuing pipeline (invoicing): lost jobs re-enqueued, issued invoices' platform state refreshed,
+# tax codes and rates kept current from the platform (CXSSFLBM).
 PERIODIC_JOBS += [
+    ("invoicing.taxcodes.jobs.tax_codes_sync", "tax", 24 * 3600),
     ("invoicing.jobs.pipeline_sweep", "tax", 60),
     ("invoicing.jobs.invoice_status_sync", "tax", 600),
 ]

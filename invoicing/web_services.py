@@ -34,6 +34,7 @@ from invoicing.rules.invoice import (
     validate_invoice,
 )
 from invoicing.services.errors import ServiceError
+from invoicing.taxcodes.selectors import tax_code_lookup_for
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def manual_draft_build(*, invoice_type: str, buyer: dict, remark: str, price_inc
         buyer_is_person=bool(buyer.get("is_person")), remark=remark,
     )
     by_row = {entered.row: entered for entered in lines}
-    result = validate_invoice(draft)
+    result = validate_invoice(draft, lookup=tax_code_lookup_for(codes={line.tax_code for line in draft.lines}))
     warnings: dict[str, list[str]] = defaultdict(list)
     for bucket, items in ((errors, result.errors), (warnings, result.warnings)):
         for error in items:

@@ -22,6 +22,31 @@ def _close_connections_before_teardown(django_db_setup, django_db_blocker):
         connections.close_all()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test, put the official tax-code table back.
+
+    Such a test ends with a flush that empties every table, rows loaded by data migrations
+    included, and invoice validation reads the codes from the database (they are kept current
+    from the platform). Reloading here, after the flush and outside any test transaction, keeps
+    the table committed for every later test.
+    """
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or \
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    if transactional:
+        from pytest_django.plugin import blocking_manager_key
+
+        from invoicing.models import TaxCode
+        from invoicing.taxcodes.loader import load_tax_codes
+
+        with item.config.stash[blocking_manager_key].unblock():
+            if not TaxCode.objects.exists():
+                load_tax_codes()
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # PBKDF2's deliberate slowness is for production; here it would dominate the suite's time.

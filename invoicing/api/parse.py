@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from invoicing.rules.amounts import compute_line, compute_totals, fmt_money, money
 from invoicing.rules.invoice import InvoiceDraft, LineDraft, validate_invoice
+from invoicing.taxcodes.selectors import tax_code_lookup_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_LINES = 2000  # the platform allows 5,000 per invoice and recommends at most 2,000
@@ -238,7 +239,7 @@ def parse_order(item, *, prefix: str = "", products: dict | None = None) -> Pars
         total_amount=totals.amount, total_tax=totals.tax, total_with_tax=totals.with_tax,
         buyer_name=buyer["name"], buyer_tax_id=buyer["tax_id"], buyer_is_person=buyer["is_person"], remark=remark,
     )
-    result = validate_invoice(draft)
+    result = validate_invoice(draft, lookup=tax_code_lookup_for(codes={line.tax_code for line in draft.lines}))
     for error in result.errors:
         name = DRAFT_FIELD_NAMES.get(error.field, error.field)
         r.errors.append(ApiError(code=error.code, message=error.message, field=r.path(name)))

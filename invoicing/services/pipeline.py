@@ -47,6 +47,7 @@ from invoicing.services.stats import StatsDelta
 from invoicing.taxapi import PermanentError, RetryableError, UnknownOutcomeError
 from invoicing.taxapi.base import InvoiceOutcomeStatus
 from invoicing.taxapi.errors import BusinessError
+from invoicing.taxcodes.selectors import tax_code_lookup_for
 from stores.models import Company
 
 logger = logging.getLogger(__name__)
@@ -150,13 +151,15 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
         for line in InvoiceLine.objects.filter(invoice__in=invoices).order_by("invoice_id", "line_no"):
             lines_by_invoice.setdefault(line.invoice_id, []).append(line)
 
+        # The codes as the database has them (kept current from the platform), one query per batch.
+        code_lookup = tax_code_lookup_for(codes={line.tax_code for lines in lines_by_invoice.values() for line in lines})
         failed, ready = [], []
         for invoice in invoices:
             lines = lines_by_invoice.get(invoice.pk, [])
             if refusal:
                 failed.append(_fail(invoice, TAXPAYER_STATUS, refusal))
                 continue
-            result = validate_invoice(invoice_draft(invoice, lines))
+            result = validate_invoice(invoice_draft(invoice, lines), lookup=code_lookup)
             if not result.ok:
                 message = "；".join(error.message for error in result.errors[:5])
                 failed.append(_fail(invoice, VALIDATION, f"本地校验未通过：{message}。请修改后重新提交"))

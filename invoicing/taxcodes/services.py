@@ -86,6 +86,31 @@ def tax_codes_apply_platform_update(*, items: list[dict], actor: Actor | None = 
             result.skipped.append((code, "缺少商品名称（spmc）"))
             continue
         parsed[code] = values
+    return _upsert(parsed, result, actor)
+
+
+@transaction.atomic
+def tax_codes_apply(*, codes, actor: Actor | None = None) -> PlatformUpdateResult:
+    """Upsert codes in the provider-neutral form (``invoicing.taxapi.base.TaxCode``), as the
+    periodic sync receives them from any provider."""
+    result = PlatformUpdateResult()
+    parsed: dict[str, dict] = {}
+    for item in codes:
+        if not _CODE.match(item.code or "") or not (item.name or "").strip():
+            result.skipped.append((item.code or "?", "编码不是19位数字或缺少名称"))
+            continue
+        parsed[item.code] = {
+            "name": item.name.strip(), "short_name": (item.short_name or "").strip(),
+            "description": (item.description or "").strip(), "is_summary": bool(item.is_summary),
+            "rates": _platform_rates(item.rates),
+            "preferential": sorted({str(flag) for flag in item.preferential_policies if str(flag) in _FLAGS}),
+            "valid_from": item.valid_from.date() if item.valid_from else None,
+            "valid_to": item.valid_to.date() if item.valid_to else None,
+        }
+    return _upsert(parsed, result, actor)
+
+
+def _upsert(parsed: dict[str, dict], result: PlatformUpdateResult, actor: Actor | None) -> PlatformUpdateResult:
     existing = TaxCode.objects.in_bulk(list(parsed))
     to_create, to_update = [], []
     for code, values in parsed.items():
