@@ -13,12 +13,9 @@ class HqCompanyQuerySet(models.QuerySet):
 
     def for_user(self, user):
         from stores.roles import HQ_ROLES
+        from stores.scoping import scope_by_company
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(company__memberships__user=user, company__memberships__role__in=HQ_ROLES).distinct()
+        return scope_by_company(self, user, roles=HQ_ROLES)
 
 
 AuditEventQuerySet = HqCompanyQuerySet
@@ -81,15 +78,15 @@ class AuditChainHead(models.Model):
 
 class ExchangeQuerySet(models.QuerySet):
     def for_user(self, user):
+        """HQ roles: every call of their company; a store manager: the calls made for the store."""
         from stores.roles import HQ_ROLES, Role
+        from stores.scoping import scope_by_company
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        hq = models.Q(company__memberships__user=user, company__memberships__role__in=HQ_ROLES)
-        manager = models.Q(store__memberships__user=user, store__memberships__role=Role.STORE_MANAGER)
-        return self.filter(hq | manager).distinct()
+        hq = scope_by_company(self, user, roles=HQ_ROLES)
+        if user.is_authenticated and not user.is_superuser:
+            managed = Store.objects.filter(memberships__user=user, memberships__role=Role.STORE_MANAGER)
+            hq = hq | self.filter(store__in=managed.values("id"))
+        return hq
 
 
 class Exchange(models.Model):

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company
+from stores.scoping import scope_by_company
 
 
 def product_code_errors(*, tax_code: str, rate: Decimal | None) -> dict[str, str]:
@@ -33,11 +34,8 @@ def product_code_errors(*, tax_code: str, rate: Decimal | None) -> dict[str, str
 
 class ProductQuerySet(models.QuerySet):
     def for_user(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(company__memberships__user=user).distinct()
+        # The catalogue is shared by all the company's stores.
+        return scope_by_company(self, user)
 
 
 class Product(models.Model):

@@ -4,8 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
-
-from .orders import StoreScopedQuerySet
+from stores.scoping import StoreScopedQuerySet
 
 
 class CategoryDayStats(models.Model):

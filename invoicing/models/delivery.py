@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 # web or worker, runs it).
 from invoicing.documents import checks as _font_checks  # noqa: F401
 from stores.models import Store
+from stores.scoping import scope_by_store
 
 from .invoices import Invoice
-from .orders import scoped_to_user
 
 
 def invoice_file_path(instance, filename: str) -> str:
@@ -65,7 +65,7 @@ class InvoiceDelivery(models.Model):
 
 class DeliveryAttemptQuerySet(models.QuerySet):
     def for_user(self, user):
-        return self.filter(invoice__in=scoped_to_user(Invoice.objects.all(), user))
+        return scope_by_store(self, user, store_field="invoice__store")
 
 
 class DeliveryAttempt(models.Model):

@@ -5,8 +5,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
+from stores.scoping import StoreScopedQuerySet
 
-from .orders import Order, StoreScopedQuerySet
+from .orders import Order
 
 
 class UploadBatch(models.Model):

@@ -4,20 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
-
-
-def scoped_to_user(queryset, user):
-    """Rows whose store the user may see (HQ roles: the company's stores; store roles: their own)."""
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    return queryset.filter(store_id__in=Store.objects.for_user(user).values("id"))
-
-
-class StoreScopedQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scoped_to_user(self, user)
+from stores.scoping import StoreScopedQuerySet
 
 
 class ApiKey(models.Model):

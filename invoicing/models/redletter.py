@@ -11,9 +11,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
+from stores.roles import HQ_ROLES
+from stores.scoping import StoreScopedQuerySet, scope_by_company
 
 from .invoices import Invoice, InvoiceLine
-from .orders import Refund, StoreScopedQuerySet
+from .orders import Refund
 
 
 class RedLetterPolicy(models.Model):
@@ -176,11 +178,8 @@ class RedLetterFormLine(models.Model):
 
 class BatchReversalQuerySet(models.QuerySet):
     def for_user(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(company__in=Company.objects.for_user(user))
+        # Batch reversal is HQ work: store roles of the same company do not see these rows.
+        return scope_by_company(self, user, roles=HQ_ROLES)
 
 
 class BatchReversal(models.Model):

@@ -61,3 +61,22 @@ def test_it_never_lists_other_stores(client, tenants):
 def test_it_redirects_anonymous_users_to_login(client, tenants):
     response = client.get(f"/stores/{tenants.a1.pk}/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_hq_only_rows_are_hidden_from_store_roles_of_the_same_company(tenants):
+    """Regression: batch reversals were scoped by any membership, so a clerk's queryset held HQ's."""
+    from invoicing.models import BatchReversal
+
+    batch = BatchReversal.objects.create(company=tenants.a, reason="01", created_by=tenants.hq_finance)
+    assert list(BatchReversal.objects.for_user(tenants.hq_finance)) == [batch]
+    assert list(BatchReversal.objects.for_user(tenants.clerk_a1)) == []
+    assert list(BatchReversal.objects.for_user(tenants.hq_admin_b)) == []
+
+
+def test_the_catalogue_is_shared_by_the_companys_stores_only(tenants):
+    from invoicing.models import Product
+
+    product = Product.objects.create(company=tenants.a, name="马苏里拉奶酪", tax_code="1030204020000000000",
+                                     rate="0.13", price="56.50")
+    assert list(Product.objects.for_user(tenants.clerk_a2)) == [product]
+    assert list(Product.objects.for_user(tenants.clerk_b1)) == []

@@ -1,0 +1,39 @@
+"""The one place that decides which rows a user may see.
+
+Every tenant model's ``objects.for_user(user)`` goes through one of these: rows of the stores
+the user may see (HQ roles: every store of their company; store roles: their own store), or
+rows of the companies where the user holds one of the given roles. Anonymous users see
+nothing, superusers (operators) everything. A row outside the scope answers 404 in views.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from stores.models import Membership, Store
+
+
+def scope_by_store(queryset, user, *, store_field: str = "store"):
+    """Rows whose ``store_field`` is a store the user may see."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(**{f"{store_field}__in": Store.objects.for_user(user).values("id")})
+
+
+def scope_by_company(queryset, user, *, roles=None, company_field: str = "company"):
+    """Rows of the companies where the user holds a membership (one of ``roles`` when given)."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    memberships = Membership.objects.filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return queryset.filter(**{f"{company_field}__in": memberships.values("company_id")})
+
+
+class StoreScopedQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return scope_by_store(self, user)
