@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Product
+from invoicing.models import Invoice, InvoiceEvent, InvoiceLine
 from invoicing.rules.amounts import compute_line, compute_totals, money, split_with_tax, tax_for
 from invoicing.rules.invoice import (
     DISCOUNT_LINE,
@@ -248,58 +248,6 @@ def invoice_correct_and_resubmit(*, invoice: Invoice, actor: Actor, manual: Manu
     if invoice.status == Invoice.Status.DRAFT:
         return invoice_submit(invoice=invoice, actor=actor)
     return invoice_resubmit(invoice=invoice, actor=actor)
-
-
-# --- catalogue -----------------------------------------------------------------------------------
-
-PRODUCT_FIELDS = ("sku", "name", "tax_code", "rate", "unit", "spec", "price", "price_includes_tax", "active")
-
-
-def _product_snapshot(product: Product) -> dict:
-    return {name: getattr(product, name) for name in PRODUCT_FIELDS}
-
-
-@transaction.atomic
-def product_create(*, company, actor: Actor, **fields) -> Product:
-    from invoicing.taxcodes.services import tax_code_remember
-
-    product = Product(company=company, **fields)
-    product.full_clean()
-    product.save()
-    audit_record(actor=actor, action="product.create", obj=product, company=company, after=_product_snapshot(product))
-    _remember_code(tax_code_remember, company, product)
-    return product
-
-
-@transaction.atomic
-def product_update(*, product: Product, actor: Actor, **changes) -> Product:
-    from invoicing.taxcodes.services import tax_code_remember
-
-    product = Product.objects.select_for_update().get(pk=product.pk)
-    before = _product_snapshot(product)
-    for name, value in changes.items():
-        setattr(product, name, value)
-    product.full_clean()
-    product.save()
-    audit_record(actor=actor, action="product.update", obj=product, company=product.company, before=before,
-                 after=_product_snapshot(product))
-    if before["tax_code"] != product.tax_code or before["name"] != product.name:
-        _remember_code(tax_code_remember, product.company, product)
-    return product
-
-
-def _remember_code(remember, company, product) -> None:
-    # The matcher learns the company's choice so the next similar name gets it first. The memory
-    # points at a TaxCode row (a deferred FK, checked only at commit), so skip codes not loaded.
-    from invoicing.models import TaxCode
-
-    if not TaxCode.objects.filter(code=product.tax_code).exists():
-        return
-    try:
-        with transaction.atomic():
-            remember(company=company, product_name=product.name, code=product.tax_code)
-    except Exception:  # noqa: BLE001 - learning is a bonus; the product is saved regardless
-        logger.warning("could not remember tax code %s for product %s", product.tax_code, product.pk, exc_info=True)
 
 
 # --- dashboard aggregates ------------------------------------------------------------------------

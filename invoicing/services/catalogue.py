@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,9 @@ from audit.services import Actor, audit_record
 from invoicing.models import Product
 from invoicing.models.catalogue import product_code_errors
 
-FIELDS = ("sku", "name", "tax_code", "rate", "unit", "spec", "price", "price_includes_tax", "active")
+PRODUCT_FIELDS = ("sku", "name", "tax_code", "rate", "unit", "spec", "price", "price_includes_tax", "active")
+FIELDS = PRODUCT_FIELDS
+logger = logging.getLogger(__name__)
 
 
 def _snapshot(product: Product) -> dict:
@@ -20,13 +23,15 @@ def _snapshot(product: Product) -> dict:
 
 @transaction.atomic
 def product_create(*, company, actor: Actor, name: str, tax_code: str, rate: Decimal, price: Decimal,
-                   unit: str = "", spec: str = "", sku: str = "", price_includes_tax: bool = True) -> Product:
+                   unit: str = "", spec: str = "", sku: str = "", price_includes_tax: bool = True,
+                   active: bool = True) -> Product:
     """A new catalogue product; ValidationError (Chinese, per field) when code or rate does not fit."""
     product = Product(company=company, sku=sku.strip(), name=name.strip(), tax_code=tax_code.strip(), rate=rate,
-                      price=price, unit=unit, spec=spec, price_includes_tax=price_includes_tax)
+                      price=price, unit=unit, spec=spec, price_includes_tax=price_includes_tax, active=active)
     _check(product)
     product.save()
     audit_record(actor=actor, action="product.create", obj=product, company=company, after=_snapshot(product))
+    _remember_code(product)
     return product
 
 
@@ -42,7 +47,27 @@ def product_update(*, product: Product, actor: Actor, **changes) -> Product:
     product.save()
     audit_record(actor=actor, action="product.update", obj=product, company=product.company, before=before,
                  after=_snapshot(product))
+    if before["tax_code"] != product.tax_code or before["name"] != product.name:
+        _remember_code(product)
     return product
+
+
+def _remember_code(product: Product) -> None:
+    """Teach the matcher the company's choice, so the next similar name gets it first.
+
+    The memory points at a TaxCode row (a deferred FK, checked only at commit), so codes not in
+    the table are skipped; learning is a bonus and never fails the save.
+    """
+    from invoicing.models import TaxCode
+    from invoicing.taxcodes.services import tax_code_remember
+
+    if not TaxCode.objects.filter(code=product.tax_code).exists():
+        return
+    try:
+        with transaction.atomic():
+            tax_code_remember(company=product.company, product_name=product.name, code=product.tax_code)
+    except ValueError:  # a name that normalises to nothing cannot be remembered
+        logger.info("tax code for product %s not remembered: empty normalised name", product.pk)
 
 
 def _check(product: Product) -> None:

@@ -15,8 +15,8 @@ from audit.services import Actor
 from invoicing.forms import ProductForm, ProductSearchForm
 from invoicing.models import Product
 from invoicing.rules.amounts import fmt_rate
+from invoicing.services.catalogue import PRODUCT_FIELDS, product_create, product_update
 from invoicing.views import queries
-from invoicing.web_services import PRODUCT_FIELDS, product_create, product_update
 from stores.access import access_for
 
 

@@ -107,3 +107,13 @@ def test_tax_code_suggestions(tenants, client_for):
     assert set(first) >= {"code", "name", "short_name", "rates", "rates_display", "score", "reason"}
     assert len(first["code"]) == 19 and first["reason"]
     assert client_for(tenants.hq_finance).get(SUGGEST, {"name": "苹果"}).status_code == 404
+
+
+def test_a_saved_product_teaches_the_matcher_for_that_company_only(tenants, client_for):
+    from invoicing.taxcodes.matcher import suggest
+
+    r = client_for(tenants.manager_a1).post(CREATE, product_data(name="水牛马苏里拉"))
+    assert r.status_code == 302
+    assert suggest("水牛马苏里拉", company=tenants.a)[0].code == CHEESE
+    assert suggest("水牛马苏里拉", company=tenants.a)[0].source == "memory"
+    assert all(s.source != "memory" for s in suggest("水牛马苏里拉", company=tenants.b))
