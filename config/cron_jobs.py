@@ -25,7 +25,7 @@ PERIODIC_JOBS += [
 
 # HQ dashboard (issue 6): mail HQ when a store passes its failure-rate or backlog threshold (once per store, kind and day).
 PERIODIC_JOBS += [
-    ("invoicing.web_services.dashboard_alerts_mail", "default", 300),
+    ("invoicing.dashboard.dashboard_alerts_mail", "default", 300),
 ]
 
 # Delivery and reports (issue 7): deliveries whose job was lost are re-sent; expired report files removed.

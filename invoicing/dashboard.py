@@ -8,6 +8,7 @@ one live read is the backlog: a COUNT of pending/uploading invoices, which the i
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,6 +22,8 @@ from invoicing.forms import FAILURE_REASONS
 from invoicing.models import CategoryDayStats, Invoice, StoreDayStats
 from invoicing.services.stats import LATENCY_BUCKETS_MS
 from stores.models import Store
+
+logger = logging.getLogger(__name__)
 
 PENDING_STUCK = timedelta(minutes=10)
 UPLOADING_STUCK = timedelta(minutes=5)
@@ -281,3 +284,32 @@ def store_alerts_today() -> list[Alert]:
         alerts += alerts_for(store=store, issued=issued, failed=failed,
                              backlog=live.get("pending", 0) + live.get("uploading", 0), stuck=live.get("stuck", 0))
     return alerts
+
+
+def dashboard_alerts_mail() -> dict:
+    """Periodic: mail HQ once per store, kind and day when a store passes its alert thresholds.
+
+    The Redis key (SET NX, kept two days) is what makes "once a day" hold across workers and
+    re-runs; a failed send releases it so the next run tries again.
+    """
+    import django_rq
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    recipients = list(getattr(settings, "HQ_ALERT_EMAILS", []) or [])
+    redis = django_rq.get_connection("default")
+    today = timezone.localdate()
+    sent, skipped = 0, 0
+    for alert in store_alerts_today():
+        key = f"kaipiao:alert:{alert.store.pk}:{alert.kind}:{today:%Y%m%d}"
+        if not recipients or not redis.set(key, "1", nx=True, ex=2 * 86400):
+            skipped += 1
+            continue
+        subject = f"【开票告警】{alert.store.company.name} {alert.store.code} {alert.store.name}：{alert.title}"
+        try:
+            send_mail(subject, alert.message + "\n\n请登录总部看板查看详情。", None, recipients)
+            sent += 1
+        except Exception:  # noqa: BLE001 - let the next run retry
+            redis.delete(key)
+            logger.exception("alert mail for store %s (%s) failed", alert.store.pk, alert.kind)
+    return {"sent": sent, "skipped": skipped}

@@ -5,11 +5,10 @@
   create/correct services below;
 - ``invoice_create_manual``: a hand-made invoice, queued for the pipeline;
 - ``invoice_correct_and_resubmit``: new buyer/lines for a failed invoice, then the pipeline's
-  ``invoice_resubmit``;
-- ``product_create`` / ``product_update``: the catalogue, audited;
-- ``category_stats_record_issued``: the per-store, per-day, per-tax-category aggregate the HQ
-  dashboard's share chart reads (for the pipeline's stats upsert to call);
-- ``dashboard_alerts_mail``: the periodic job that mails HQ when a store passes its thresholds.
+  ``invoice_resubmit``.
+
+The catalogue's writes are in ``invoicing.services.catalogue``, the category aggregate in
+``invoicing.services.stats`` and the alert mail job in ``invoicing.dashboard``.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
@@ -248,75 +247,3 @@ def invoice_correct_and_resubmit(*, invoice: Invoice, actor: Actor, manual: Manu
     if invoice.status == Invoice.Status.DRAFT:
         return invoice_submit(invoice=invoice, actor=actor)
     return invoice_resubmit(invoice=invoice, actor=actor)
-
-
-# --- dashboard aggregates ------------------------------------------------------------------------
-
-
-def category_stats_record_issued(*, invoices) -> None:
-    """Add issued blue invoices to the per-store, per-day, per-tax-category figures.
-
-    For the pipeline's stats upsert to call in the transaction that marks invoices issued (one
-    query for the lines, one upsert). Red invoices subtract their (negative) amounts so the
-    share shows what stays sold.
-    """
-    from invoicing.models.dashboard import CategoryDayStats
-    from invoicing.services.stats import local_day
-    from invoicing.taxcodes.table import short_name_of
-
-    invoices = [inv for inv in invoices if inv.status == Invoice.Status.ISSUED and inv.confirmed_at]
-    if not invoices:
-        return
-    by_id = {inv.pk: inv for inv in invoices}
-    rows: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
-    counted: set[tuple] = set()
-    for invoice_id, tax_code, amount, tax in (InvoiceLine.objects.filter(invoice_id__in=by_id)
-                                              .values_list("invoice_id", "tax_code", "amount", "tax")):
-        inv = by_id[invoice_id]
-        key = (inv.store_id, inv.company_id, local_day(inv.confirmed_at), short_name_of(tax_code) or "其他")
-        rows[key][1] += amount + tax
-        if (invoice_id, key) not in counted:
-            counted.add((invoice_id, key))
-            rows[key][0] += -1 if inv.kind == Invoice.Kind.RED else 1
-    table = CategoryDayStats._meta.db_table
-    values, params = [], []
-    for (store_id, company_id, day, category), (count, amount) in sorted(rows.items()):
-        values.append("(%s, %s, %s, %s, %s, %s)")
-        params += [store_id, company_id, day, category[:40], count, amount]
-    sql = (f"INSERT INTO {table} AS s (store_id, company_id, day, category, issued_count, issued_amount) "  # noqa: S608 - fixed names
-           f"VALUES {', '.join(values)} ON CONFLICT (store_id, day, category) DO UPDATE SET "
-           "issued_count = s.issued_count + EXCLUDED.issued_count, "
-           "issued_amount = s.issued_amount + EXCLUDED.issued_amount")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def dashboard_alerts_mail() -> dict:
-    """Periodic: mail HQ once per store, kind and day when a store passes its alert thresholds.
-
-    The Redis key (SET NX, kept two days) is what makes "once a day" hold across workers and
-    re-runs; a failed send releases it so the next run tries again.
-    """
-    import django_rq
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    from invoicing.dashboard import store_alerts_today
-
-    recipients = list(getattr(settings, "HQ_ALERT_EMAILS", []) or [])
-    redis = django_rq.get_connection("default")
-    today = timezone.localdate()
-    sent, skipped = 0, 0
-    for alert in store_alerts_today():
-        key = f"kaipiao:alert:{alert.store.pk}:{alert.kind}:{today:%Y%m%d}"
-        if not recipients or not redis.set(key, "1", nx=True, ex=2 * 86400):
-            skipped += 1
-            continue
-        subject = f"【开票告警】{alert.store.company.name} {alert.store.code} {alert.store.name}：{alert.title}"
-        try:
-            send_mail(subject, alert.message + "\n\n请登录总部看板查看详情。", None, recipients)
-            sent += 1
-        except Exception:  # noqa: BLE001 - let the next run retry
-            redis.delete(key)
-            logger.exception("alert mail for store %s (%s) failed", alert.store.pk, alert.kind)
-    return {"sent": sent, "skipped": skipped}

@@ -80,7 +80,7 @@ def record_transitions(transitions: Iterable[Transition], *, actor: Actor, actio
     newly_issued = [t.invoice for t in transitions if t.before["status"] != S.ISSUED and t.invoice.status == S.ISSUED]
     if newly_issued:
         from invoicing.delivery.services import delivery_enqueue_for_issued
-        from invoicing.web_services import category_stats_record_issued
+        from invoicing.services.stats import category_stats_record_issued
 
         category_stats_record_issued(invoices=newly_issued)
         if settings.INVOICE_AUTO_DELIVERY:

@@ -97,3 +97,41 @@ class StatsDelta:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
         self.rows.clear()
+
+
+def category_stats_record_issued(*, invoices) -> None:
+    """Add issued blue invoices to the per-store, per-day, per-tax-category figures.
+
+    For the pipeline's stats upsert to call in the transaction that marks invoices issued (one
+    query for the lines, one upsert). Red invoices subtract their (negative) amounts so the
+    share shows what stays sold.
+    """
+    from invoicing.models import Invoice, InvoiceLine
+    from invoicing.models.dashboard import CategoryDayStats
+    from invoicing.taxcodes.table import short_name_of
+
+    invoices = [inv for inv in invoices if inv.status == Invoice.Status.ISSUED and inv.confirmed_at]
+    if not invoices:
+        return
+    by_id = {inv.pk: inv for inv in invoices}
+    rows: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    counted: set[tuple] = set()
+    for invoice_id, tax_code, amount, tax in (InvoiceLine.objects.filter(invoice_id__in=by_id)
+                                              .values_list("invoice_id", "tax_code", "amount", "tax")):
+        inv = by_id[invoice_id]
+        key = (inv.store_id, inv.company_id, local_day(inv.confirmed_at), short_name_of(tax_code) or "其他")
+        rows[key][1] += amount + tax
+        if (invoice_id, key) not in counted:
+            counted.add((invoice_id, key))
+            rows[key][0] += -1 if inv.kind == Invoice.Kind.RED else 1
+    table = CategoryDayStats._meta.db_table
+    values, params = [], []
+    for (store_id, company_id, day, category), (count, amount) in sorted(rows.items()):
+        values.append("(%s, %s, %s, %s, %s, %s)")
+        params += [store_id, company_id, day, category[:40], count, amount]
+    sql = (f"INSERT INTO {table} AS s (store_id, company_id, day, category, issued_count, issued_amount) "  # noqa: S608 - fixed names
+           f"VALUES {', '.join(values)} ON CONFLICT (store_id, day, category) DO UPDATE SET "
+           "issued_count = s.issued_count + EXCLUDED.issued_count, "
+           "issued_amount = s.issued_amount + EXCLUDED.issued_amount")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
