@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from audit.models import AuditChainHead, AuditEvent, Exchange, ReportJob
+from stores.scoping import ScopedAdminMixin
 
 SECRET_MARKERS = ("secret", "encrypted", "private_key", "password", "token")
 
@@ -9,7 +10,7 @@ def is_secret_field(name: str) -> bool:
     return any(marker in name for marker in SECRET_MARKERS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """An admin that only reads, and never shows a field that holds a secret.
 
     For the audit tables (append-only in the database) and for business rows that must change

@@ -4,6 +4,7 @@ from django.contrib import admin
 from audit.services import Actor
 from stores import services
 from stores.models import Company, Membership, Store
+from stores.scoping import ScopedAdminMixin
 
 
 class CompanyAdminForm(forms.ModelForm):
@@ -20,7 +21,7 @@ class CompanyAdminForm(forms.ModelForm):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = CompanyAdminForm
     list_display = ["name", "tax_id", "platform_unit_id", "platform_secret_hint"]
     search_fields = ["name", "tax_id"]
@@ -37,7 +38,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "company", "is_active", "rollout_percent"]
     list_filter = ["company", "is_active"]
     search_fields = ["code", "name"]
@@ -57,7 +58,7 @@ class StoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "company", "store", "role"]
     list_filter = ["role", "company"]
     search_fields = ["user__username"]

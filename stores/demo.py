@@ -69,6 +69,14 @@ def connect_demo_to_sandbox(company: Company) -> str:
     return "演示公司已在本地税务平台沙箱注册，接入信息已加密保存。"
 
 
+def _grant_admin_view(user) -> None:
+    """Read access in the Django admin; the rows shown are scoped to the user's company there."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label__in=["stores", "invoicing", "audit"], codename__startswith="view_"))
+
+
 @transaction.atomic
 def seed_demo() -> tuple[Company, list[DemoLogin]]:
     actor = Actor.system()
@@ -94,6 +102,8 @@ def seed_demo() -> tuple[Company, list[DemoLogin]]:
             user = User.objects.create_user(username=username, password=demo_password(), first_name=last,
                                             last_name=first, email=f"{username}@example.com",
                                             is_staff=(role == Role.HQ_ADMIN))
+        if role == Role.HQ_ADMIN:
+            _grant_admin_view(user)
         store = stores[store_code] if store_code else None
         if not Membership.objects.filter(user=user, company=company, store=store, role=role).exists():
             services.membership_grant(actor=actor, user=user, company=company, role=role, store=store)

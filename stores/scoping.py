@@ -37,3 +37,28 @@ def scope_by_company(queryset, user, *, roles=None, company_field: str = "compan
 class StoreScopedQuerySet(models.QuerySet):
     def for_user(self, user):
         return scope_by_store(self, user)
+
+
+class ScopedAdminMixin:
+    """Django admin through the same scoping: staff who are not superusers (a company's HQ admin)
+    see only their own rows, and models without tenant scoping (the sandbox, code tables' internals)
+    only superusers see at all."""
+
+    def _scoped(self) -> bool:
+        return hasattr(self.model._default_manager.get_queryset(), "for_user")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.for_user(request.user) if self._scoped() else queryset.none()
+
+    def has_view_permission(self, request, obj=None):
+        if not request.user.is_superuser and not self._scoped():
+            return False
+        return super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        if not request.user.is_superuser and not self._scoped():
+            return False
+        return super().has_module_permission(request)

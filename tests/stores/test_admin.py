@@ -48,3 +48,21 @@ def test_no_admin_page_shows_an_api_or_platform_secret(client, tenants):
              reverse("admin:stores_company_change", args=[tenants.a.pk])]
     body = "".join(client.get(url).content.decode() for url in pages)
     assert api_key_secret(key) not in body and platform_secret not in body
+
+
+def test_a_companys_hq_admin_reads_only_its_own_rows_in_the_admin(client, tenants):
+    """Regression: the admin was unscoped, so any staff user with view rights saw every company."""
+    from django.contrib.auth.models import Permission
+
+    from stores.demo import _grant_admin_view
+
+    _grant_admin_view(tenants.hq_admin)
+    tenants.hq_admin.is_staff = True
+    tenants.hq_admin.save()
+    client.force_login(tenants.hq_admin)
+    stores = client.get(reverse("admin:stores_store_changelist"))
+    assert stores.status_code == 200
+    assert {s.code for s in stores.context["cl"].result_list} == {"A1", "A2"}
+    assert client.get(reverse("admin:stores_store_change", args=[tenants.b1.pk])).status_code == 302  # "not found"
+    assert client.get(reverse("admin:sandbox_unit_changelist")).status_code == 403
+    assert Permission.objects.filter(user=tenants.hq_admin, codename="view_invoice").exists()
