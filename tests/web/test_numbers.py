@@ -14,8 +14,8 @@ def test_it_shows_quantities_without_trailing_zeros_or_exponents(value, shown):
 
 
 @pytest.mark.django_db
-def test_the_invoice_page_shows_100_not_1e2(client, tenants):
-    """Regression: the detail page used Decimal.normalize, which prints 100 as 1E+2."""
+def test_the_invoice_page_shows_a_round_quantity_plainly(client, tenants):
+    """A quantity of 100 stored with 13 decimals shows as 100 (never 1E+2 nor 100.0000000000000)."""
     from invoicing.models import InvoiceLine
     from tests.web.conftest import make_invoice
 
@@ -24,3 +24,14 @@ def test_the_invoice_page_shows_100_not_1e2(client, tenants):
     client.force_login(tenants.clerk_a1)
     body = client.get(f"/invoices/{invoice.pk}/").content.decode()
     assert "1E+2" not in body and ">100<" in body
+
+
+@pytest.mark.django_db
+def test_the_reversal_page_shows_quantities_without_the_stored_decimals(client, tenants):
+    """Regression: the 红冲 page printed 2.0000000000000 and 50.0000000000000."""
+    from tests.web.conftest import make_invoice
+
+    invoice = make_invoice(tenants.a1)
+    client.force_login(tenants.manager_a1)
+    body = client.get(f"/invoices/{invoice.pk}/reverse/").content.decode()
+    assert ".0000000000" not in body
