@@ -16,6 +16,9 @@ Protocol (honest by construction):
 * ``--split dev``: what tuning uses. Each dev row is evaluated with the *other* dev rows as
   history (leave-one-out), so a row never sees its own label.
 * ``--split all``: all 550 rows, table only (no history: every row would be someone's label).
+* ``--all-others`` (with ``--split test``): each test row is evaluated with every *other*
+  labelled row as history (the dev half and the other 275 test rows): a company that has
+  already coded ~550 products. Still never its own label, and the test rows were not tuned on.
 * ``--history PATH`` replaces the history by a labelled CSV of your own; ``--no-history``
   evaluates the table alone. A history row with exactly the same product name as an evaluated
   row is dropped (counted in ``history_dropped``), so a label never answers its own question.
@@ -82,6 +85,9 @@ def evaluate(
     items = []
     if leave_one_out:
         items = _history_items(rows)
+        if history_rows is not None:  # other labelled rows too (never the evaluated one)
+            base = _history_items([row for row in history_rows if row["product_name"] not in evaluated])
+            items = base + items
     elif history_rows is not None:
         kept = [row for row in history_rows if row["product_name"] not in evaluated]
         dropped = len(history_rows) - len(kept)
@@ -94,7 +100,8 @@ def evaluate(
     elapsed = 0.0
     for position, row in enumerate(rows):
         if leave_one_out:
-            history = HistoryIndex(items[:position] + items[position + 1 :])
+            own = len(items) - len(rows) + position
+            history = HistoryIndex(items[:own] + items[own + 1 :])
         t0 = time.perf_counter()
         suggestions = suggest(row["product_name"], k=k, history=history)
         elapsed += time.perf_counter() - t0
@@ -142,6 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--history", metavar="PATH", help="labelled CSV used as the company's coded products")
     parser.add_argument("--no-history", action="store_true", help="evaluate the official table alone")
+    parser.add_argument(
+        "--all-others",
+        action="store_true",
+        help="history = every other labelled row (for --split test: the dev half and the rest of the test half, "
+        "leave-one-out): a company that has already coded ~550 products",
+    )
     parser.add_argument("-k", type=int, default=3)
     parser.add_argument("--misses", action="store_true", help="list the names missed at top-3")
     args = parser.parse_args(argv)
@@ -153,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     history_rows, leave_one_out, history_label = None, False, "none"
     if args.history:
         history_rows, history_label = load_rows(Path(args.history), "all"), str(args.history)
+    elif args.all_others and split == "test":
+        history_rows, leave_one_out = load_rows(path, "dev"), True
+        history_label = "dev half + the other test rows, leave-one-out"
     elif not args.no_history and split == "test":
         history_rows, history_label = load_rows(path, "dev"), "dev half"
     elif not args.no_history and split == "dev":

@@ -111,6 +111,7 @@ class HistoryIndex:
                 by_key[item.key] = item
         self.items: list[HistoryItem] = list(by_key.values())
         self.by_key = by_key
+        self._families: frozenset[str] | None = None
         vectors = [_grams(item.name) or {item.key: 1.0} for item in self.items]
         df: dict[str, int] = defaultdict(int)
         for vector in vectors:
@@ -128,6 +129,14 @@ class HistoryIndex:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def families(self) -> frozenset[str]:
+        """The short names (简称) of the codes this company has used: what kind of shop it is."""
+        if self._families is None:
+            from invoicing.taxcodes import table
+
+            self._families = frozenset(table.short_name_of(item.code) for item in self.items)
+        return self._families
 
     def exact(self, name: str) -> HistoryItem | None:
         return self.by_key.get(normalize_name(name))

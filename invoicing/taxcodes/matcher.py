@@ -17,6 +17,7 @@ codes (suggest_with_history). No network at run time; the table comes from invoi
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 import threading
@@ -25,10 +26,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
-from invoicing.taxcodes import table
+from invoicing.taxcodes import table, thesaurus
 from invoicing.taxcodes.history import HistoryIndex
 from invoicing.taxcodes.normalize import clean_name, fold, normalize_name
 from invoicing.taxcodes.synonyms import SYNONYMS
+
+RETAIL_TERMS_CSV = table.DATA_DIR / "retail_terms.csv"
 
 # Relative trust in where a phrase comes from.
 W_NAME = 1.0
@@ -36,6 +39,7 @@ W_NAME_PART = 0.9
 W_ITEM = 0.85
 W_SHORT = 0.55
 W_ANCESTOR = 0.35
+W_RETAIL = 1.0  # a retail term (retail_terms.csv) names its code as surely as the code's own name
 W_OTHER_CHILD = 0.5  # a summary's phrase, given to its "其他…" child
 
 END_BONUS = 1.6  # the phrase ends a word of the name (the head noun)
@@ -43,12 +47,15 @@ LAST_WORD_BONUS = 1.25  # …and that word is the last one
 REMARK_FACTOR = 0.5  # bracketed remarks count half
 SYNONYM_FACTOR = 0.8
 BM25_WEIGHT = 0.35
+THESAURUS_NEAR = 0.3  # a code linked to the head word's synonym group
+THESAURUS_FAR = 0.1  # …to the group's parent
 MAX_PHRASE = 12
 
 # Table and history combined (suggest_with_history); tuned on the dev half, leave-one-out.
 W_TABLE = 1.0
 W_HISTORY = 4.0
 CANDIDATES = 30
+FAMILY_BOOST = 0.6  # a table candidate of a family (short name) the company already invoices
 
 _SPLIT = re.compile(r"[、，,；;：:。（）()\s/]+|及|和|与|或")
 _INCLUDED = re.compile(r"(?:包括|包含|如)[：:]?(.*?)(?:不包括|不包含|不含|$)")
@@ -65,6 +72,19 @@ class Suggestion:
     confidence: float  # 0–1
     reason: str  # Chinese, for the clerk
     source: str = "matcher"  # "memory": the company's own choice for this name; "history": like one it coded
+
+
+@cache
+def retail_terms() -> dict[str, str]:
+    """Shop words → the usable code a retailer invoices them under (invoicing/data/retail_terms.csv).
+
+    Written from general retail knowledge, not from any labelled example: the table says
+    其他酒 and 鲜切花及花蕾, shops say 白兰地 and 洋桔梗.
+    """
+    if not RETAIL_TERMS_CSV.exists():
+        return {}
+    with RETAIL_TERMS_CSV.open(encoding="utf-8") as handle:
+        return {_whole(row["term"]): row["code"].strip() for row in csv.DictReader(handle) if _whole(row["term"])}
 
 
 def _phrase_forms(text: str) -> set[str]:
@@ -116,6 +136,9 @@ class _Index:
             for match in _ALIAS.finditer(description):
                 entries += [(p, W_ITEM) for p in _phrase_forms(match.group(1))]
             own_phrases[info.code] = [(p, w) for p, w in entries if p]
+        for term, code in retail_terms().items():
+            if code in own_phrases and not self.info[code].is_summary:
+                own_phrases[code].append((term, W_RETAIL))
 
         for info in usable:
             for phrase, weight in own_phrases[info.code]:
@@ -146,6 +169,10 @@ class _Index:
         self.avg_length = sum(lengths.values()) / max(len(lengths), 1)
         n = len(self.docs)
         self.idf = {g: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for g, p in self.postings.items()}
+        usable_codes = set(self.docs)
+        self.links = thesaurus.GroupLinks(
+            {phrase: {c: w for c, w in hits.items() if c in usable_codes} for phrase, hits in self.phrases.items()}
+        )
 
     def bm25(self, grams: list[tuple[str, float]]) -> dict[str, float]:
         k1, b = 1.2, 0.75
@@ -245,6 +272,8 @@ def _score(name: str) -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
                     if value > best[code]:
                         best[code] = value
                         why[code] = (origin or piece, piece if origin else "")
+        if not origin:
+            _thesaurus_evidence(index, word, weight, is_last, scores, best, why)
         for i in range(n - 1):
             # later bigrams weigh more: the head noun is at the end
             grams.append((word[i : i + 2], weight * (0.6 + 0.4 * (i + 2) / n)))
@@ -255,6 +284,23 @@ def _score(name: str) -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
     for code in scores:
         scores[code] *= _prior(code, index.info[code].name, query)
     return scores, why
+
+
+def _thesaurus_evidence(index, word, weight, is_last, scores, best, why) -> None:
+    """The word's head (its longest ending the thesaurus knows) votes for its groups' codes."""
+    for start in range(max(0, len(word) - 8), len(word) - 1):
+        head = word[start:]
+        if not thesaurus.knows(head):
+            continue
+        near, far = index.links.votes(head)
+        strength = weight * len(head) ** 1.5 * END_BONUS * (LAST_WORD_BONUS if is_last else 1.0)
+        for factor, votes in ((THESAURUS_NEAR, near), (THESAURUS_FAR, far)):
+            for code, phrase_weight in votes.items():
+                value = factor * strength * phrase_weight
+                if value > best[code]:
+                    best[code] = value
+                    why[code] = (head, "")
+        return
 
 
 def _confidence(top: float, second: float) -> float:
@@ -329,8 +375,11 @@ def suggest_with_history(name: str, history: HistoryIndex | None, *, k: int = 3)
     exact = history.exact(name)
     votes = {vote.code: vote for vote in history.votes(name) if table.get_code(vote.code)}
     combined: dict[str, float] = {}
+    families = history.families()
     for code, value in ranked_table[:CANDIDATES]:
         combined[code] = W_TABLE * value / top
+        if table.short_name_of(code) in families:
+            combined[code] *= 1 + FAMILY_BOOST
     for code, vote in votes.items():
         combined[code] = combined.get(code, W_TABLE * scores.get(code, 0.0) / top if top else 0.0)
         combined[code] += W_HISTORY * vote.score

@@ -44,3 +44,12 @@ def test_a_history_file_never_answers_its_own_rows(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (result["history_n"], result["history_dropped"]) == (0, 1)
     assert result["top1"] == result["table_only_top1"]
+
+
+def test_all_others_history_leaves_each_test_row_out(capsys):
+    assert main(["--all-others"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[1].startswith("test, table + history (dev half + the other test rows, leave-one-out):")
+    result = json.loads(lines[-1])
+    # 274 dev rows + the 275 other test rows: never the evaluated row itself
+    assert (result["split"], result["n"], result["history_n"]) == ("test", 276, 274 + 275)
