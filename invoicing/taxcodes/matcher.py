@@ -303,79 +303,80 @@ def _thesaurus_evidence(index, word, weight, is_last, scores, best, why) -> None
         return
 
 
-def _confidence(top: float, second: float) -> float:
-    if top <= 0:
-        return 0.0
-    margin = (top - second) / top
-    strength = 1 - math.exp(-top / 6)
-    return round(min(1.0, strength * (0.45 + 0.55 * margin)), 2)
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, x))))
 
 
-def _table_suggestion(code: str, value: float, top: float, top_confidence: float, why) -> Suggestion:
+@dataclass(frozen=True)
+class _Evidence:
+    """What decided one candidate, for its reason and its calibrated confidence."""
+
+    table: float  # the candidate's table score
+    table_top: float  # the best table score for this name
+    lead: float  # (this − best other) / this, on the combined score: > 0 only for the first
+    vote_similarity: float  # similarity of the company's nearest coded name with this code (0: none)
+    vote_share: float  # this code's share of the history votes
+    agree: bool  # the table's first and the history's first are this code
+    vote: object = None  # the HistoryVote for this code, if any
+
+    def features(self) -> tuple[float, ...]:
+        return (
+            math.log1p(self.table),
+            self.table / self.table_top if self.table_top else 0.0,
+            self.lead,
+            self.vote_similarity,
+            self.vote_share,
+            1.0 if self.agree else 0.0,
+        )
+
+
+# Logistic calibration of P(the candidate is the right code), fitted by ``python -m
+# bench.calibrate`` on the dev half (leave-one-out history, every top-3 candidate); see its
+# reliability table. Intercept first, then one weight per _Evidence.features().
+CALIBRATION = (-2.9, 0.732, 0.615, 0.551, 0.348, 0.621, 0.257)
+
+
+def calibrated(evidence: _Evidence) -> float:
+    intercept, *weights = CALIBRATION
+    return _sigmoid(intercept + sum(w * x for w, x in zip(weights, evidence.features(), strict=True)))
+
+
+def _table_reason(code: str, why) -> str:
     info = _index().info[code]
     if code in why:
         piece, via = why[code]
         via = f"（即“{via}”）" if via else ""
-        reason = f"名称包含“{piece}”{via}，匹配“{info.name}”"
-    else:
-        reason = f"名称与“{info.name}”的说明部分相近"
-    return Suggestion(
-        code=code,
-        name=info.name,
-        short_name=table.short_name_of(code),
-        rates=info.rates,
-        confidence=round(top_confidence * value / top, 2) if top > 0 else 0.0,
-        reason=reason,
-    )
+        return f"名称包含“{piece}”{via}，匹配“{info.name}”"
+    return f"名称与“{info.name}”的说明部分相近"
 
 
-def suggest_from_table(name: str, *, k: int = 3) -> list[Suggestion]:
-    """Top-k usable codes for ``name`` from the official table alone (no database)."""
-    scores, why = _score(name)
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
-    top = ranked[0][1] if ranked else 0.0
-    second = ranked[1][1] if len(ranked) > 1 else 0.0
-    top_confidence = _confidence(top, second)
-    return [_table_suggestion(code, value, top, top_confidence, why) for code, value in ranked]
-
-
-def _history_suggestion(code: str, similarity: float, item, confidence: float, *, exact: bool = False) -> Suggestion:
+def _suggestion(code: str, reason: str, confidence: float, source: str) -> Suggestion:
     info = _index().info.get(code) or table.get_code(code)
-    if exact:
-        reason = f"本公司已将“{item.name}”开为“{info.name}”"
-    else:
-        reason = f"与本公司已开票商品“{item.name}”相似（{similarity:.0%}），开为“{info.name}”"
-        confidence = min(confidence, 0.9)  # below an exact match
     return Suggestion(
         code=code,
         name=info.name,
         short_name=table.short_name_of(code),
         rates=info.rates,
-        confidence=round(min(1.0, confidence), 2),
+        confidence=round(min(1.0, max(0.0, confidence)), 2),
         reason=reason,
-        source="history",
+        source=source,
     )
 
 
-def suggest_with_history(name: str, history: HistoryIndex | None, *, k: int = 3) -> list[Suggestion]:
-    """Top-k codes from the official table and a company's history (no database).
+def candidates(name: str, history: HistoryIndex | None = None, *, scored=None) -> list[tuple[str, float, _Evidence]]:
+    """Every candidate code, best first, with its combined score and the evidence for it.
 
-    A name the history already has (same normalized name) gets that code first, outright. Else
-    each candidate scores ``W_TABLE × table score / best table score + W_HISTORY × history
-    vote`` (history.py), and a candidate owing most to the history says which coded name it
-    resembles.
+    Each candidate scores ``W_TABLE × table score / best table score`` (× (1 + FAMILY_BOOST)
+    when the company already invoices codes of that short name) ``+ W_HISTORY × history
+    vote`` (history.py). Without a history only the table counts.
     """
-    if history is None or not len(history):
-        return suggest_from_table(name, k=k)
-    scores, why = _score(name)
+    scores, _why = scored or _score(name)
     top = max(scores.values(), default=0.0)
     ranked_table = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    second = ranked_table[1][1] if len(ranked_table) > 1 else 0.0
-    top_confidence = _confidence(top, second)
-    exact = history.exact(name)
-    votes = {vote.code: vote for vote in history.votes(name) if table.get_code(vote.code)}
+    has_history = history is not None and len(history) > 0
+    votes = {v.code: v for v in history.votes(name) if table.get_code(v.code)} if has_history else {}
+    families = history.families() if has_history else frozenset()
     combined: dict[str, float] = {}
-    families = history.families()
     for code, value in ranked_table[:CANDIDATES]:
         combined[code] = W_TABLE * value / top
         if table.short_name_of(code) in families:
@@ -384,23 +385,62 @@ def suggest_with_history(name: str, history: HistoryIndex | None, *, k: int = 3)
         combined[code] = combined.get(code, W_TABLE * scores.get(code, 0.0) / top if top else 0.0)
         combined[code] += W_HISTORY * vote.score
     ranked = sorted(combined.items(), key=lambda item: (-item[1], item[0]))
+    total_votes = sum(v.score for v in votes.values()) or 1.0
+    table_first = ranked_table[0][0] if ranked_table else None
+    vote_first = min(votes.values(), key=lambda v: (-v.score, v.code)).code if votes else None
+    result = []
+    for position, (code, value) in enumerate(ranked):
+        others = [v for i, (_c, v) in enumerate(ranked[:2]) if i != position]
+        lead = (value - others[0]) / value if others and value > 0 else (1.0 if value > 0 else 0.0)
+        vote = votes.get(code)
+        evidence = _Evidence(
+            table=scores.get(code, 0.0),
+            table_top=top,
+            lead=lead,
+            vote_similarity=vote.similarity if vote else 0.0,
+            vote_share=vote.score / total_votes if vote else 0.0,
+            agree=code == table_first and (vote_first is None or code == vote_first) and bool(votes),
+            vote=vote,
+        )
+        result.append((code, value, evidence))
+    return result
+
+
+def suggest_with_history(name: str, history: HistoryIndex | None, *, k: int = 3) -> list[Suggestion]:
+    """Top-k codes from the official table and a company's history (no database).
+
+    A name the history already has (same normalized name) gets that code first, outright; the
+    rest come from ``candidates``. Each says why (the table phrase it matched, or the coded
+    name it resembles) and how sure it is (``calibrated``, 0–1).
+    """
+    scored = _score(name)
+    why = scored[1]
     suggestions: list[Suggestion] = []
+    exact = history.exact(name) if history is not None and len(history) else None
     if exact is not None and table.get_code(exact.code):
-        suggestions.append(_history_suggestion(exact.code, 1.0, exact, 0.95, exact=True))
-    best = ranked[0][1] if ranked else 0.0
-    for code, value in ranked:
+        info = table.get_code(exact.code)
+        suggestions.append(_suggestion(exact.code, f"本公司已将“{exact.name}”开为“{info.name}”", 0.95, "history"))
+    for code, _value, evidence in candidates(name, history, scored=scored):
         if len(suggestions) >= k:
             break
         if any(s.code == code for s in suggestions):
             continue
-        vote = votes.get(code)
-        from_table = W_TABLE * scores.get(code, 0.0) / top if top else 0.0
-        if vote is not None and W_HISTORY * vote.score >= from_table:
-            confidence = vote.similarity * (value / best if best else 0.0)
-            suggestions.append(_history_suggestion(code, vote.similarity, vote.item, confidence))
+        confidence = calibrated(evidence)
+        if evidence.vote_similarity and W_HISTORY * evidence.vote_share >= W_TABLE * (
+            evidence.table / evidence.table_top if evidence.table_top else 0.0
+        ):
+            vote = evidence.vote
+            info = table.get_code(code)
+            reason = f"与本公司已开票商品“{vote.item.name}”相似（{vote.similarity:.0%}），开为“{info.name}”"
+            suggestions.append(_suggestion(code, reason, min(confidence, 0.9), "history"))
         else:
-            suggestions.append(_table_suggestion(code, scores.get(code, 0.0), top, top_confidence, why))
+            suggestions.append(_suggestion(code, _table_reason(code, why), confidence, "matcher"))
     return suggestions
+
+
+def suggest_from_table(name: str, *, k: int = 3) -> list[Suggestion]:
+    """Top-k usable codes for ``name`` from the official table alone (no database)."""
+    return suggest_with_history(name, None, k=k)
 
 
 def suggest(name: str, company=None, k: int = 3, *, history: HistoryIndex | None = None) -> list[Suggestion]:

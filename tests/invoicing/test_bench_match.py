@@ -53,3 +53,18 @@ def test_all_others_history_leaves_each_test_row_out(capsys):
     result = json.loads(lines[-1])
     # 274 dev rows + the 275 other test rows: never the evaluated row itself
     assert (result["split"], result["n"], result["history_n"]) == ("test", 276, 274 + 275)
+
+
+def test_calibration_reports_precision_per_threshold(capsys):
+    from bench.calibrate import fit
+    from bench.calibrate import main as calibrate
+
+    assert calibrate(["--split", "test"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["split"] == "test" and result["first_suggestions"] > 200
+    auto = result["auto_0.5"]
+    assert 0 < auto["coverage"] <= 1 and 0 <= auto["precision"] <= 1
+    # the fitter learns a feature that separates right from wrong
+    samples = [((1.0,), True, True), ((0.0,), False, True)] * 10
+    intercept, weight = fit(samples, rounds=500, rate=0.5)
+    assert weight > 1 and intercept < 0

@@ -24,7 +24,9 @@ def test_a_similar_name_gets_the_code_the_company_used():
     top = suggest("焦糖布丁蛋奶液 1L", history=history)[0]
     assert (top.code, top.source, top.name) == (LIQUID_MILK, "history", "液体乳")
     assert top.reason.startswith("与本公司已开票商品“蛋奶液”相似")
-    assert top.confidence > 0.5
+    # calibrated (bench.calibrate): a resemblance the table does not back is right less often than it looks,
+    # so it is shown first but stays under a threshold that would code it without a person
+    assert 0 < top.confidence < 0.8
     assert top.rates == tuple(table.allowed_rates(LIQUID_MILK))
 
 
