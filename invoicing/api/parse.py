@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from invoicing.rules.amounts import compute_line, compute_totals, fmt_money, money
-from invoicing.rules.invoice import InvoiceDraft, LineDraft, validate_invoice
+from invoicing.rules.invoice import PLATFORM_RATES, InvoiceDraft, LineDraft, validate_invoice
 from invoicing.taxcodes.selectors import tax_code_lookup_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -61,6 +61,8 @@ class ParsedOrder:
     total_tax: Decimal
     total_with_tax: Decimal
     payload_hash: str
+    # One Chinese sentence per line that waits for a person to choose its tax code.
+    coding_notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -173,8 +175,13 @@ class _Reader:
         return parsed
 
 
-def parse_order(item, *, prefix: str = "", products: dict | None = None) -> ParsedOrder | list[ApiError]:
-    """Validate one order object; ``products`` maps SKU → catalogue Product of the company."""
+def parse_order(item, *, prefix: str = "", products: dict | None = None,
+                coder=None) -> ParsedOrder | list[ApiError]:
+    """Validate one order object; ``products`` maps SKU → catalogue Product of the company.
+
+    ``coder`` (an ``invoicing.services.coding.AutoCoder``) codes lines that come with neither a
+    tax code nor a SKU; without one such lines are refused, as before.
+    """
     r = _Reader(prefix)
     if not isinstance(item, dict):
         r.fail("", "type_object", "订单应为 JSON 对象")
@@ -219,28 +226,35 @@ def parse_order(item, *, prefix: str = "", products: dict | None = None) -> Pars
         r.fail("lines", "too_many_lines", f"一个订单最多{MAX_LINES}行明细，当前{len(lines_raw)}行，请拆分为多个订单")
     else:
         for index, raw in enumerate(lines_raw):
-            line = _parse_line(raw, r, index, products or {}, price_includes_tax)
+            line = _parse_line(raw, r, index, products or {}, price_includes_tax, coder)
             if line is not None:
                 lines.append(line)
     total = r.decimal(item, "total", label="价税合计", required=True, places=2)
     if r.errors:
         return r.errors
 
-    totals = compute_totals((line["amount"], line["tax"]) for line in lines)
+    # A line still without a rate counts its total with tax as amount, no tax, until coded.
+    totals = compute_totals((line["amount"], line["tax"] or Decimal(0)) for line in lines)
     if total != totals.with_tax:
         r.fail("total", "total_mismatch",
                f"价税合计（total）{fmt_money(total)} 与明细合计 {fmt_money(totals.with_tax)} 不符，请核对金额")
         return r.errors
     draft = InvoiceDraft(
         kind=invoice_type,
-        lines=[LineDraft(name=line["name"], tax_code=line["tax_code"], rate=line["rate"], amount=line["amount"],
-                         tax=line["tax"], quantity=line["quantity"], unit_price=line["unit_price"],
+        lines=[LineDraft(name=line["name"], tax_code=line["tax_code"], rate=line["rate"] or Decimal(0),
+                         amount=line["amount"], tax=line["tax"] or Decimal(0), quantity=line["quantity"],
+                         unit_price=line["unit_price"],
                          spec=line["spec"], unit=line["unit"], preferential=line["preferential"]) for line in lines],
         total_amount=totals.amount, total_tax=totals.tax, total_with_tax=totals.with_tax,
         buyer_name=buyer["name"], buyer_tax_id=buyer["tax_id"], buyer_is_person=buyer["is_person"], remark=remark,
     )
     result = validate_invoice(draft, lookup=tax_code_lookup_for(codes={line.tax_code for line in draft.lines}))
+    # A waiting line's code (and with it its rate) is checked when a person chooses it.
+    waiting = {f"lines[{i}].{name}" for i, line in enumerate(lines) if not line["tax_code"]
+               for name in ("tax_code", "rate", "tax", "preferential")}
     for error in result.errors:
+        if error.field in waiting:
+            continue
         name = DRAFT_FIELD_NAMES.get(error.field, error.field)
         r.errors.append(ApiError(code=error.code, message=error.message, field=r.path(name)))
     if r.errors:
@@ -249,10 +263,11 @@ def parse_order(item, *, prefix: str = "", products: dict | None = None) -> Pars
         order_no=order_no, paid_at=paid_at, invoice_type=invoice_type, buyer=buyer, remark=remark, lines=lines,
         total_amount=totals.amount, total_tax=totals.tax, total_with_tax=totals.with_tax,
         payload_hash=payload_hash(item),
+        coding_notes=[line["tax_code_note"] for line in lines if line.get("tax_code_status") == "needs_review"],
     )
 
 
-def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_tax: bool) -> dict | None:
+def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_tax: bool, coder) -> dict | None:
     lr = _Reader(r.path(f"lines[{index}]"))
     if not isinstance(raw, dict):
         lr.fail("", "type_object", f"第{index + 1}行明细应为 JSON 对象")
@@ -266,8 +281,12 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
         if product is None:
             lr.fail("sku", "unknown_sku", f"商品编码 {sku} 不在本公司商品目录中（或已停售），请先维护商品目录或直接填写名称、税收分类编码和税率")
     name = lr.text(raw, "name", label="项目名称", required=product is None and not sku, max_len=100)
-    tax_code = lr.text(raw, "tax_code", label="税收分类编码", required=product is None and not sku, max_len=19)
-    rate = lr.decimal(raw, "rate", label="税率", required=product is None and not sku, positive=False, places=3)
+    tax_code = lr.text(raw, "tax_code", label="税收分类编码", required=product is None and not sku and coder is None,
+                       max_len=19)
+    # Without a code the rate may be left out too: it then comes from the code (auto or chosen).
+    to_code = product is None and not sku and not tax_code and coder is not None
+    rate = lr.decimal(raw, "rate", label="税率", required=product is None and not sku and not to_code,
+                      positive=False, places=3)
     if rate is not None and not Decimal(0) <= rate < 1:
         lr.fail("rate", "rate_invalid", f"税率（rate）应为小数形式，如 0.13 表示13%，当前为 {rate}")
         rate = None
@@ -292,12 +311,31 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
             unit_price = product.price
     if quantity is None and unit_price is not None:
         lr.fail("quantity", "quantity_required", "填写了单价（unit_price）时须同时填写数量（quantity）")
+    if to_code and rate is not None and rate not in PLATFORM_RATES:
+        lr.fail("rate", "rate_invalid", f"税率（rate）{rate} 不是有效税率（可用0.13、0.09、0.06、0.05、0.03、0.015、0.01、0）")
+    if to_code and rate is None and not includes_tax:
+        # The total with tax must be certain on receipt, whatever code the line gets later.
+        lr.fail("rate", "rate_required",
+                "未填写税收分类编码（tax_code）的明细，单价不含税时须填写税率（rate）；或改为含税价（price_includes_tax: true）")
     if amount is None and (quantity is None or unit_price is None):
         lr.fail("amount", "amount_required", "请填写金额（amount），或同时填写数量（quantity）和单价（unit_price）")
-    if lr.errors or rate is None:
+    if lr.errors or (rate is None and not to_code):
         r.errors += lr.errors
         return None
-    figures = compute_line(rate=rate, quantity=quantity, price=unit_price,
+    coding = {}
+    if to_code:
+        decision = coder.decide(name=name, rate=rate, preferential=preferential)
+        coding = {"tax_code_status": "auto" if decision.code else "needs_review", "rate_given": rate is not None,
+                  "tax_code_confidence": decision.confidence, "tax_code_match": decision.match_source,
+                  "tax_code_suggestions": decision.suggestions}
+        if decision.code:
+            tax_code, rate = decision.code, decision.rate
+        else:
+            from invoicing.services.coding import waiting_message
+
+            coding["tax_code_note"] = waiting_message(line_no=index + 1, name=name, note=decision.note)
+    # Without a rate (waiting for a code) the figures stay with tax: split when the code is chosen.
+    figures = compute_line(rate=Decimal(0) if rate is None else rate, quantity=quantity, price=unit_price,
                            amount=None if quantity is not None else amount, price_includes_tax=includes_tax)
     if amount is not None and quantity is not None and money(quantity * unit_price) != amount:
         lr.fail("amount", "line_amount_mismatch",
@@ -307,8 +345,8 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
     return {
         "line_no": index + 1, "sku": sku, "name": name, "tax_code": tax_code, "rate": rate, "spec": spec,
         "unit": unit, "quantity": figures.quantity, "unit_price": figures.unit_price, "amount": figures.amount,
-        "tax": figures.tax, "with_tax": figures.amount + figures.tax, "preferential": preferential,
-        "entered_price": unit_price, "price_includes_tax": includes_tax,
+        "tax": None if rate is None else figures.tax, "with_tax": figures.amount + figures.tax,
+        "preferential": preferential, "entered_price": unit_price, "price_includes_tax": includes_tax, **coding,
     }
 
 

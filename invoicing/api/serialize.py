@@ -30,7 +30,9 @@ def invoice_public(invoice, *, with_lines: bool = True) -> dict:
             {"line_no": line.line_no, "name": line.name, "tax_code": line.tax_code,
              "quantity": None if line.quantity is None else format(line.quantity.normalize(), "f"),
              "unit_price": None if line.unit_price is None else format(line.unit_price.normalize(), "f"),
-             "amount": fmt_money(line.amount), "rate": format(line.rate.normalize(), "f"), "tax": fmt_money(line.tax)}
+             "amount": fmt_money(line.amount),
+             "rate": None if line.rate is None else format(line.rate.normalize(), "f"),
+             "tax": None if line.tax is None else fmt_money(line.tax)}
             for line in invoice.lines.all()
         ]
     return data
@@ -48,7 +50,18 @@ def order_public(order, *, invoices=None) -> dict:
         "received_at": _time(order.received_at),
         "invoices": [invoice_public(invoice, with_lines=False) for invoice in invoices],
         "refunds": [refund_public(refund) for refund in order.refunds.all()],
+        "tax_coding": tax_coding_public(order),
     }
+
+
+def tax_coding_public(order) -> list[dict]:
+    """How each line that came without a tax code got one, or that it waits for a person."""
+    return [
+        {"line_no": line["line_no"], "name": line["name"], "tax_code_status": line["tax_code_status"],
+         "tax_code": line["tax_code"] or None, "rate": line.get("rate"),
+         "confidence": line.get("tax_code_confidence"), "suggestions": line.get("tax_code_suggestions", [])}
+        for line in order.lines if line.get("tax_code_status")
+    ]
 
 
 def refund_public(refund) -> dict:

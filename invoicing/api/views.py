@@ -19,6 +19,7 @@ from invoicing.api.auth import AuthFailed, authenticate, touch
 from invoicing.api.schema import openapi_schema
 from invoicing.api.serialize import order_public, refund_public
 from invoicing.models import Order, Product
+from invoicing.services.coding import AutoCoder
 from invoicing.services.errors import ServiceError
 from invoicing.services.orders import CONFLICT, EXISTING, order_receive_many
 from invoicing.services.refunds import refund_receive
@@ -106,7 +107,8 @@ def _order_answer(outcome) -> tuple[int, dict]:
 @api_view(["POST"])
 def orders_create(request, key, data):
     """POST /api/v1/orders — one paid order."""
-    parsed = parse.parse_order(data, products=_products_for(key.store.company, [data]))
+    company = key.store.company
+    parsed = parse.parse_order(data, products=_products_for(company, [data]), coder=AutoCoder(company))
     if isinstance(parsed, list):
         return error_response(422, parsed)
     [outcome] = order_receive_many(store=key.store, parsed_orders=[parsed], actor=_actor(key), api_key=key)
@@ -126,10 +128,11 @@ def orders_batch(request, key, data):
         return error_response(422, [err("batch_too_large", f"每批最多{parse.MAX_BATCH}个订单，当前{len(items)}个，请分批提交",
                                         "orders")])
     products = _products_for(key.store.company, items)
+    coder = AutoCoder(key.store.company)  # one matcher lookup per distinct line name in the batch
     results: list[dict | None] = [None] * len(items)
     valid, positions = [], []
     for index, item in enumerate(items):
-        parsed = parse.parse_order(item, prefix=f"orders[{index}]", products=products)
+        parsed = parse.parse_order(item, prefix=f"orders[{index}]", products=products, coder=coder)
         if isinstance(parsed, list):
             results[index] = {"status": 422, "order_no": item.get("order_no") if isinstance(item, dict) else None,
                               "errors": [e.as_dict() for e in parsed]}

@@ -146,8 +146,10 @@ class InvoiceLine(models.Model):
     quantity = models.DecimalField(_("数量"), max_digits=30, decimal_places=13, null=True, blank=True)
     unit_price = models.DecimalField(_("单价"), max_digits=30, decimal_places=13, null=True, blank=True)
     amount = models.DecimalField(_("金额"), max_digits=18, decimal_places=2)
-    rate = models.DecimalField(_("税率"), max_digits=5, decimal_places=3)
-    tax = models.DecimalField(_("税额"), max_digits=18, decimal_places=2)
+    # NULL only while an order line waits for a person to choose its tax code and the rate is
+    # not known yet; ``amount`` then holds the line total with tax (invoicing.services.coding).
+    rate = models.DecimalField(_("税率"), max_digits=5, decimal_places=3, null=True, blank=True)
+    tax = models.DecimalField(_("税额"), max_digits=18, decimal_places=2, null=True, blank=True)
     line_kind = models.CharField(max_length=2, choices=LineKind.choices, default=LineKind.NORMAL)
     preferential = models.CharField(_("优惠政策标识"), max_length=2, blank=True)
 

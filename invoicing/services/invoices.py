@@ -156,6 +156,11 @@ def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
     invoice = _company_invoice_lock(invoice.pk)
     if invoice.status != S.DRAFT:
         raise ServiceError("invoice_not_draft", "只有草稿状态的发票可以提交开具")
+    uncoded = list(invoice.lines.filter(tax_code="").order_by("line_no").values_list("line_no", flat=True))
+    if uncoded:
+        rows = "、".join(f"第{n}行" for n in uncoded[:10]) + ("等" if len(uncoded) > 10 else "")
+        raise ServiceError("invoice_lines_uncoded",
+                           f"{rows}尚未选择税收分类编码，请先为这些明细选择编码，再提交开具")
     t = begin(invoice, "提交开具")
     invoice.status = S.PENDING
     record_transitions([t], actor=actor, action="invoice.submit", update_fields=["status"])

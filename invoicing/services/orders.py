@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,8 +36,9 @@ def seller_snapshot(company) -> dict:
             "bank_name": company.bank_name, "bank_account": company.bank_account}
 
 
-def _dec(value):
-    return None if value is None else str(value)
+def _json_line(line: dict) -> dict:
+    """An order line as stored in ``Order.lines``: Decimals as strings, the rest as parsed."""
+    return {key: str(value) if isinstance(value, Decimal) else value for key, value in line.items()}
 
 
 def order_receive_many(*, store, parsed_orders: list, actor: Actor, api_key=None,
@@ -85,14 +87,14 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
             buyer_phone=buyer.get("phone", ""), buyer_bank_name=buyer.get("bank_name", ""),
             buyer_bank_account=buyer.get("bank_account", ""), buyer_email=buyer.get("email", ""),
             buyer_mobile=buyer.get("mobile", ""), remark=parsed.remark,
-            lines=[{key: _dec(value) if key not in ("line_no", "sku", "name", "tax_code", "spec", "unit",
-                                                     "preferential", "price_includes_tax") else value
-                    for key, value in line.items()} for line in parsed.lines],
+            lines=[_json_line(line) for line in parsed.lines],
             total_amount=parsed.total_amount, total_tax=parsed.total_tax, total_with_tax=parsed.total_with_tax,
             paid_at=parsed.paid_at, api_key=api_key,
         )
-        order.status = (Order.Status.INVOICING if rollout_selects(order_no=parsed.order_no, percent=store.rollout_percent)
-                        else Order.Status.AWAITING_REVIEW)
+        # A line waiting for its tax code holds the whole invoice for a person, whatever the rollout.
+        automatic = not parsed.coding_notes and rollout_selects(order_no=parsed.order_no,
+                                                                 percent=store.rollout_percent)
+        order.status = Order.Status.INVOICING if automatic else Order.Status.AWAITING_REVIEW
         new_orders.append((parsed, order))
         outcomes.append(OrderOutcome(CREATED, order, parsed.order_no))
     # Same order number twice in one batch: the later item answers the row of the first.
@@ -125,16 +127,26 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
     stats = StatsDelta()
     events = []
     entries = []
-    for (_parsed, order), invoice in zip(new_orders, invoices, strict=True):
+    for (parsed, order), invoice in zip(new_orders, invoices, strict=True):
+        coding = [line["line_no"] for line in parsed.lines if line.get("tax_code_status")]
         entries.append(AuditEntry(actor=actor, action="order.receive", obj=order, company=company, store=store,
                                   after={"order_no": order.order_no, "total_with_tax": order.total_with_tax,
                                          "status": order.status, "source": order.source}))
+        after = {"status": invoice.status, "order": order.order_no, "total_with_tax": invoice.total_with_tax}
+        if coding:
+            after["auto_coded_lines"] = [n for n in coding if parsed.lines[n - 1]["tax_code_status"] == "auto"]
+            after["lines_awaiting_code"] = [n for n in coding if parsed.lines[n - 1]["tax_code_status"] != "auto"]
         entries.append(AuditEntry(actor=actor, action="invoice.create", obj=invoice, company=company, store=store,
-                                  after={"status": invoice.status, "order": order.order_no,
-                                         "total_with_tax": invoice.total_with_tax}))
+                                  after=after))
+        if invoice.status == Invoice.Status.PENDING:
+            message = "按自动开票比例自动开具"
+        elif parsed.coding_notes:
+            message = "；".join(parsed.coding_notes)
+        else:
+            message = "等待门店人工确认开具"
         events.append(InvoiceEvent(
             invoice=invoice, created_at=now, status_from="", status_to=invoice.status, actor_label=actor.label[:150],
-            message="按自动开票比例自动开具" if invoice.status == Invoice.Status.PENDING else "等待门店人工确认开具",
+            message=message[:500],
         ))
         stats.order_received(order)
     audit_record_many(entries)
@@ -148,8 +160,6 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
 
 
 def invoice_lines_from(invoice: Invoice, lines: list[dict]) -> list[InvoiceLine]:
-    from decimal import Decimal
-
     def dec(value):
         return None if value in (None, "") else Decimal(str(value))
 
@@ -158,7 +168,7 @@ def invoice_lines_from(invoice: Invoice, lines: list[dict]) -> list[InvoiceLine]
             invoice=invoice, line_no=position, name=line["name"], tax_code=line["tax_code"],
             spec=line.get("spec", ""), unit=line.get("unit", ""), quantity=dec(line.get("quantity")),
             unit_price=dec(line.get("unit_price")), amount=dec(line["amount"]), rate=dec(line["rate"]),
-            tax=dec(line["tax"]), line_kind=InvoiceLine.LineKind.NORMAL, preferential=line.get("preferential", ""),
+            tax=dec(line.get("tax")), line_kind=InvoiceLine.LineKind.NORMAL, preferential=line.get("preferential", ""),
         )
         for position, line in enumerate(lines, start=1)
     ]

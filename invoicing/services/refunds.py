@@ -116,9 +116,11 @@ def _reduce_invoice(invoice: Invoice, order: Order, per_line, refund: Refund, ac
         quantity = _dec(line.get("quantity"))
         if quantity is not None:
             quantity = quantity - refunded_quantity
-        figures = compute_line(rate=_dec(line["rate"]), amount=with_tax, price_includes_tax=True)
+        rate = _dec(line["rate"])
+        # A line still waiting for its code has no rate: it keeps its total with tax until coded.
+        figures = compute_line(rate=rate if rate is not None else 0, amount=with_tax, price_includes_tax=True)
         new_lines.append({
-            **line, "amount": figures.amount, "tax": figures.tax,
+            **line, "amount": figures.amount, "tax": figures.tax if rate is not None else None,
             "quantity": quantity if quantity and quantity > 0 else None,
             "unit_price": unit_price(figures.amount / quantity) if quantity and quantity > 0 else None,
         })
@@ -127,7 +129,7 @@ def _reduce_invoice(invoice: Invoice, order: Order, per_line, refund: Refund, ac
         invoice.status = S.CANCELLED
         record_transitions([t], actor=actor, action="invoice.cancel", update_fields=["status"])
         return
-    totals = compute_totals((line["amount"], line["tax"]) for line in new_lines)
+    totals = compute_totals((line["amount"], line["tax"] or Decimal(0)) for line in new_lines)
     InvoiceLine.objects.filter(invoice=invoice).delete()
     InvoiceLine.objects.bulk_create(invoice_lines_from(invoice, new_lines))
     invoice.total_amount, invoice.total_tax, invoice.total_with_tax = totals.amount, totals.tax, totals.with_tax
