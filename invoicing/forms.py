@@ -58,6 +58,8 @@ class InvoiceFilterForm(DateRangeMixin):
     amount_min = _money_field(_("最小价税合计"))
     amount_max = _money_field(_("最大价税合计"))
     store = forms.ModelChoiceField(label=_("门店"), required=False, queryset=Store.objects.none(), empty_label=_("全部门店"))
+    coding = forms.ChoiceField(label=_("赋码"), required=False,
+                               choices=[("", _("全部")), ("awaiting", _("待人工赋码"))])
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORTS)
 
     def __init__(self, *args, user, is_hq: bool, **kwargs):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/edit/", issue_form.invoice_edit, name="invoice_edit"),
     path("invoices/<int:invoice_id>/cancel/", invoices.invoice_cancel, name="invoice_cancel"),
     path("invoices/<int:invoice_id>/submit/", invoices.invoice_submit, name="invoice_submit"),
+    path("invoices/<int:invoice_id>/lines/<int:line_no>/code/", invoices.invoice_line_code, name="invoice_line_code"),
     path("invoices/<int:invoice_id>/resubmit/", invoices.invoice_resubmit, name="invoice_resubmit"),
     path("invoices/<int:invoice_id>/resend/", invoices.invoice_resend, name="invoice_resend"),
     path("catalogue/", catalogue.product_list, name="product_list"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from audit.services import Actor
 from invoicing.forms import FAILURE_REASONS, InvoiceFilterForm
 from invoicing.models import Invoice
 from invoicing.rules.amounts import fmt_money, fmt_rate
+from invoicing.rules.invoice import PLATFORM_RATES
 from invoicing.services.errors import ServiceError
 from invoicing.views import queries
 from stores.access import access_for
@@ -48,6 +50,7 @@ def invoice_list(request):
         "can_export": access.can("invoice.export"), "can_issue": access.can("invoice.issue"),
         "filtered": bool(filters and any(v not in (None, "") for k, v in filters.items() if k != "sort")),
         "reasons": FAILURE_REASONS,
+        "awaiting_code": 0 if filters.get("coding") else queries.awaiting_code_count(user=request.user),
     })
 
 
@@ -134,8 +137,13 @@ def invoice_detail(request, invoice_id: int):
                         and invoice.status == S.ISSUED and invoice.kind == Invoice.Kind.BLUE else ""),
     }
     lines = list(invoice.lines.order_by("line_no"))
+    order_lines = {x.get("line_no"): x for x in (invoice.order.lines if invoice.order_id else [])}
     for line in lines:
-        line.rate_display = fmt_rate(line.rate)
+        line.rate_display = "—" if line.rate is None else fmt_rate(line.rate)
+        line.coding = _line_coding(order_lines.get(line.line_no))
+    uncoded = [line for line in lines if not line.tax_code]
+    # The edit form cannot show a line whose rate is not known yet: code those lines first.
+    actions["edit"] = actions["edit"] and not any(line.rate is None for line in lines)
     labels = dict(S.choices)
     events = queries.invoice_timeline(invoice=invoice)
     for event in events:
@@ -147,8 +155,46 @@ def invoice_detail(request, invoice_id: int):
         "deliveries": queries.invoice_deliveries(invoice=invoice),
         "linked": queries.linked_invoices(user=request.user, invoice=invoice),
         "actions": actions, "live": invoice.status in LIVE_STATUSES,
+        "uncoded": uncoded, "can_code": access.can("invoice.issue", store) and invoice.status == S.DRAFT,
+        "rate_choices": [(format(r.normalize(), "f") if r else "0", fmt_rate(r)) for r in PLATFORM_RATES],
         "reason_label": FAILURE_REASONS.get(invoice.failure_code or "other", invoice.failure_code),
     })
+
+
+def _line_coding(order_line: dict | None) -> dict | None:
+    """How a line that came without a tax code got one (or that it waits), for the page."""
+    if not order_line or not order_line.get("tax_code_status"):
+        return None
+    suggestions = []
+    for item in order_line.get("tax_code_suggestions") or []:
+        rates = "、".join(fmt_rate(Decimal(r)) for r in item.get("rates") or []) or "—"
+        suggestions.append({**item, "rates_display": rates,
+                            "confidence_pct": f"{round(float(item.get('confidence') or 0) * 100)}%"})
+    confidence = order_line.get("tax_code_confidence")
+    return {"status": order_line["tax_code_status"], "suggestions": suggestions,
+            "note": order_line.get("tax_code_note", ""),
+            "confidence_pct": "" if confidence is None else f"{round(float(confidence) * 100)}%"}
+
+
+@login_required
+@require_POST
+def invoice_line_code(request, invoice_id: int, line_no: int):
+    """A person chooses the tax code of a line that waits for one (remembered for next time)."""
+    from invoicing.services.coding import invoice_line_code_choose
+
+    code = (request.POST.get("tax_code_other") or "").strip() or (request.POST.get("tax_code") or "").strip()
+    rate_text = (request.POST.get("rate") or "").strip()
+    try:
+        rate = Decimal(rate_text) if rate_text else None
+    except InvalidOperation:
+        rate = Decimal(-1)  # refused by the service's rate check with a clear message
+
+    def choose(invoice, actor):
+        return invoice_line_code_choose(invoice=invoice, line_no=line_no, tax_code=code[:19], rate=rate, actor=actor)
+
+    return _act(request, invoice_id, "invoice.issue", choose,
+                _("第%(line)s行已选择税收分类编码 %(code)s，本公司下次遇到同名商品会自动采用。") % {
+                    "line": line_no, "code": code[:19]})
 
 
 @login_required

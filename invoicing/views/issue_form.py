@@ -73,6 +73,9 @@ def invoice_edit(request, invoice_id: int):
     if not invoice.is_editable:
         messages.error(request, _("只有开具失败或待人工开具的发票可以修改。"))
         return redirect("invoicing:invoice_detail", invoice_id=invoice.pk)
+    if invoice.lines.filter(rate__isnull=True).exists():
+        messages.error(request, _("请先在发票页为待人工赋码的明细选择税收分类编码，再修改发票。"))
+        return redirect("invoicing:invoice_detail", invoice_id=invoice.pk)
     stores = Store.objects.filter(pk=invoice.store_id).select_related("company")
     return _issue(request, stores=stores, invoice=invoice)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
-from invoicing.models import DeliveryAttempt, Invoice, InvoiceEvent, Product
+from invoicing.models import DeliveryAttempt, Invoice, InvoiceEvent, InvoiceLine, Product
 
 SORT_FIELDS = {
     "-date": ("-created_at", "-id"),
@@ -46,7 +46,19 @@ def invoice_list(*, user, filters: dict):
         qs = qs.filter(total_with_tax__lte=filters["amount_max"])
     if filters.get("store"):
         qs = qs.filter(store=filters["store"])
+    if filters.get("coding") == "awaiting":
+        qs = awaiting_code(qs)
     return qs.order_by(*SORT_FIELDS.get(filters.get("sort") or "-date", SORT_FIELDS["-date"]))
+
+
+def awaiting_code(qs):
+    """Draft invoices with a line that still has no tax code (waiting for a person to choose it)."""
+    uncoded = InvoiceLine.objects.filter(invoice=OuterRef("pk"), tax_code="")
+    return qs.filter(status=Invoice.Status.DRAFT).filter(Exists(uncoded))
+
+
+def awaiting_code_count(*, user) -> int:
+    return awaiting_code(Invoice.objects.for_user(user)).count()
 
 
 def invoice_detail(*, user, invoice_id: int) -> Invoice:
