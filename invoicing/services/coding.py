@@ -242,3 +242,30 @@ def invoice_line_code_choose(
 
 def uncoded_lines(invoice: Invoice) -> list[int]:
     return list(invoice.lines.filter(tax_code="").order_by("line_no").values_list("line_no", flat=True))
+
+
+def remember_accepted(invoice: Invoice) -> list[int]:
+    """A person submits a draft: what its lines that came without a code now carry is accepted.
+
+    Only on this person's step, never on the intake path (thousands of orders a minute): a line
+    the matcher coded and the person left as it is, or one given a code in the edit form, is
+    remembered for the company; a code that came from its memory already is, and a choice made
+    on the invoice page was remembered then.
+    """
+    if not invoice.order_id:
+        return []
+    came_uncoded = {
+        line["line_no"]: line
+        for line in Order.objects.get(pk=invoice.order_id).lines
+        if line.get("tax_code_status") in (AUTO, NEEDS_REVIEW)
+    }
+    remembered = []
+    for line in invoice.lines.filter(line_no__in=list(came_uncoded)).order_by("line_no"):
+        source = came_uncoded[line.line_no]
+        if not line.tax_code or line.name != source["name"]:
+            continue  # another line now (the edit form rebuilt the lines)
+        if source.get("tax_code_match") == "memory" and line.tax_code == source["tax_code"]:
+            continue
+        matcher.remember(invoice.company, line.name, line.tax_code)
+        remembered.append(line.line_no)
+    return remembered

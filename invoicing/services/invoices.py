@@ -161,7 +161,13 @@ def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
         rows = "、".join(f"第{n}行" for n in uncoded[:10]) + ("等" if len(uncoded) > 10 else "")
         raise ServiceError("invoice_lines_uncoded",
                            f"{rows}尚未选择税收分类编码，请先为这些明细选择编码，再提交开具")
-    t = begin(invoice, "提交开具")
+    from invoicing.services.coding import remember_accepted
+
+    remembered = remember_accepted(invoice)
+    message = "提交开具"
+    if remembered:
+        message += "；已记住" + "、".join(f"第{n}行" for n in remembered) + "的税收分类编码，同名商品下次自动赋码"
+    t = begin(invoice, message)
     invoice.status = S.PENDING
     record_transitions([t], actor=actor, action="invoice.submit", update_fields=["status"])
     transaction.on_commit(lambda: schedule_company_batch(invoice.company_id))

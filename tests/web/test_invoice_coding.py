@@ -250,3 +250,21 @@ def test_a_partial_refund_keeps_a_waiting_line_waiting(tenants):
     line = invoice.lines.get()
     assert (line.tax_code, line.rate, line.tax, line.amount) == ("", None, None, Decimal("56.50"))
     assert invoice.status == Invoice.Status.DRAFT and invoice.total_with_tax == Decimal("56.50")
+
+
+def test_submitting_a_draft_remembers_the_codes_the_matcher_chose(tenants, client_for):
+    tenants.a1.rollout_percent = 0  # a draft for a person, though the line is coded
+    tenants.a1.save(update_fields=["rollout_percent"])
+    tenants.a.auto_code_threshold = Decimal("0.00")
+    tenants.a.save(update_fields=["auto_code_threshold"])
+    order = receive(tenants.a1, "S-1", [{"name": "香薰蜡烛", "rate": "0.13", "amount": "11.30"}], "11.30")
+    assert order.lines[0]["tax_code_status"] == "auto" and order.lines[0]["tax_code_match"] != "memory"
+    invoice = order.invoices.get()
+    assert invoice.status == Invoice.Status.DRAFT
+    assert not TaxCodeMatchMemory.objects.exists()  # nothing written on intake
+    client_for(tenants.clerk_a1).post(reverse("invoicing:invoice_submit", args=[invoice.pk]))
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PENDING
+    memory = TaxCodeMatchMemory.objects.get(company=tenants.a)
+    assert memory.code_id == order.lines[0]["tax_code"]
+    assert "已记住第1行的税收分类编码" in invoice.events.order_by("-id").first().message
