@@ -333,7 +333,7 @@ class _Evidence:
 # Logistic calibration of P(the candidate is the right code), fitted by ``python -m
 # bench.calibrate`` on the dev half (leave-one-out history, every top-3 candidate); see its
 # reliability table. Intercept first, then one weight per _Evidence.features().
-CALIBRATION = (-2.9, 0.732, 0.615, 0.551, 0.348, 0.621, 0.257)
+CALIBRATION = (-3.018, 0.84, 0.444, 0.595, 0.313, 0.596, 0.143)
 
 
 def calibrated(evidence: _Evidence) -> float:

@@ -27,9 +27,11 @@ def test_it_suggests_usable_codes_with_reasons():
 
 
 def test_it_explains_synonym_matches():
-    top = suggest("纯牛奶 250ml*12盒", k=1)[0]
+    top = suggest("酸牛奶 250ml*12盒", k=1)[0]  # a synonym (synonyms.py), not a retail term
     assert top.name == "液体乳"
-    assert top.reason == "名称包含“牛奶”（即“液体乳”），匹配“液体乳”"
+    assert top.reason == "名称包含“酸牛奶”（即“液体乳”），匹配“液体乳”"
+    top = suggest("纯牛奶 250ml*12盒", k=1)[0]  # a retail term (retail_terms.csv) is matched as itself
+    assert (top.name, top.reason) == ("液体乳", "名称包含“牛奶”，匹配“液体乳”")
     assert suggest("布艺沙发 三人位", k=1)[0].reason == "名称包含“沙发”，匹配“软体家具”"
 
 
