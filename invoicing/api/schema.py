@@ -116,7 +116,8 @@ def openapi_schema() -> dict:
                     "rates": {"type": "array", "items": {"type": "string"}, "example": ["0.13"]},
                     "confidence": {"type": "number", "minimum": 0, "maximum": 1},
                     "reason": {"type": "string"},
-                    "source": {"type": "string", "enum": ["memory", "history", "matcher"]}}},
+                    "source": {"type": "string", "enum": ["memory", "history", "matcher"]},
+                    "rate": {"type": ["string", "null"], "description": "本公司对该编码使用过的税率（记忆或商品目录）"}}},
                 "LineCoding": {"type": "object", "description": "未带税收分类编码的明细如何赋码", "properties": {
                     "line_no": {"type": "integer"}, "name": {"type": "string"},
                     "tax_code_status": {"type": "string", "enum": ["auto", "needs_review", "chosen"],

@@ -47,6 +47,10 @@ class TaxCodeMatchMemory(models.Model):
     normalized_name = models.CharField(_("归一化商品名称"), max_length=200)
     product_name = models.CharField(_("最近一次的商品名称"), max_length=300, blank=True)
     code = models.ForeignKey(TaxCode, on_delete=models.PROTECT, related_name="+", verbose_name=_("税收分类编码"))
+    rate = models.DecimalField(
+        _("税率"), max_digits=5, decimal_places=3, null=True, blank=True,
+        help_text=_("本公司对该商品使用的税率；订单未填税率时据此自动赋码"),
+    )
     hits = models.PositiveIntegerField(_("采用次数"), default=1)
     last_used = models.DateTimeField(_("最近采用"))
 

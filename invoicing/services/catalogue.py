@@ -65,7 +65,9 @@ def _remember_code(product: Product) -> None:
         return
     try:
         with transaction.atomic():
-            tax_code_remember(company=product.company, product_name=product.name, code=product.tax_code)
+            tax_code_remember(
+                company=product.company, product_name=product.name, code=product.tax_code, rate=product.rate
+            )
     except ValueError:  # a name that normalises to nothing cannot be remembered
         logger.info("tax code for product %s not remembered: empty normalised name", product.pk)
 

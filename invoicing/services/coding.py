@@ -42,6 +42,8 @@ def suggestion_public(suggestion: matcher.Suggestion) -> dict:
         "confidence": round(float(suggestion.confidence), 2),
         "reason": suggestion.reason,
         "source": suggestion.source,
+        # the rate this company invoices the code at (its memory or catalogue), when known
+        "rate": None if suggestion.rate is None else format(suggestion.rate.normalize(), "f"),
     }
 
 
@@ -103,6 +105,8 @@ class AutoCoder:
             chosen = rate
         elif len(facts.rates) == 1:
             chosen = facts.rates[0]
+        elif top.rate is not None and top.rate in facts.rates:
+            chosen = top.rate  # the rate this company invoices the code at (its memory / catalogue)
         else:
             waiting.note = f"建议编码 {top.code} 有多个可选税率（{allowed}），订单未填写税率"
             return waiting
@@ -209,7 +213,7 @@ def invoice_line_code_choose(
         order.total_amount, order.total_tax = order_totals.amount, order_totals.tax
         order.save(update_fields=["lines", "total_amount", "total_tax"])
 
-    matcher.remember(invoice.company, (order_line or {}).get("name") or line.name, code)
+    matcher.remember(invoice.company, (order_line or {}).get("name") or line.name, code, rate=rate)
     waiting = sum(1 for x in lines if not x.tax_code)
     audit_record(
         actor=actor,
@@ -266,6 +270,6 @@ def remember_accepted(invoice: Invoice) -> list[int]:
             continue  # another line now (the edit form rebuilt the lines)
         if source.get("tax_code_match") == "memory" and line.tax_code == source["tax_code"]:
             continue
-        matcher.remember(invoice.company, line.name, line.tax_code)
+        matcher.remember(invoice.company, line.name, line.tax_code, rate=line.rate)
         remembered.append(line.line_no)
     return remembered

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from invoicing.taxcodes.normalize import history_words, normalize_name
 
@@ -47,6 +48,7 @@ class HistoryItem:
     code: str
     hits: int = 1
     origin: str = "history"  # "memory" (accepted/corrected), "catalogue" (Product) or "history"
+    rate: Decimal | None = None  # the rate the company invoiced it at, when known
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class HistoryIndex:
         self.items: list[HistoryItem] = list(by_key.values())
         self.by_key = by_key
         self._families: frozenset[str] | None = None
+        self._rates: dict[str, Decimal] | None = None
         vectors = [_grams(item.name) or {item.key: 1.0} for item in self.items]
         df: dict[str, int] = defaultdict(int)
         for vector in vectors:
@@ -129,6 +132,16 @@ class HistoryIndex:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def usual_rate(self, code: str) -> Decimal | None:
+        """The rate this company most often invoices ``code`` at (None: it never said)."""
+        if self._rates is None:
+            counts: dict[str, Counter] = defaultdict(Counter)
+            for item in self.items:
+                if item.rate is not None:
+                    counts[item.code][item.rate] += item.hits
+            self._rates = {c: min(n.items(), key=lambda pair: (-pair[1], pair[0]))[0] for c, n in counts.items()}
+        return self._rates.get(code)
 
     def families(self) -> frozenset[str]:
         """The short names (简称) of the codes this company has used: what kind of shop it is."""
@@ -227,13 +240,14 @@ def _load(company, with_catalogue: bool) -> HistoryIndex:
     Product = _catalogue_model()
     if Product is not None and with_catalogue:
         rows = Product.objects.filter(company=company).exclude(tax_code="").order_by("updated_at", "id")
-        for name, code in rows.values_list("name", "tax_code"):
+        for name, code, rate in rows.values_list("name", "tax_code", "rate"):
             key = normalize_name(name)
-            items.append(HistoryItem(name=name, key=key, code=code, origin="catalogue"))
+            items.append(HistoryItem(name=name, key=key, code=code, origin="catalogue", rate=rate))
     # Memory last: an accepted or corrected choice overrides the catalogue for the same name.
     memories = TaxCodeMatchMemory.objects.for_company(company).order_by("last_used", "id")
-    for key, name, code, hits in memories.values_list("normalized_name", "product_name", "code_id", "hits"):
-        items.append(HistoryItem(name=name or key, key=key, code=code, hits=hits, origin="memory"))
+    rows = memories.values_list("normalized_name", "product_name", "code_id", "hits", "rate")
+    for key, name, code, hits, rate in rows:
+        items.append(HistoryItem(name=name or key, key=key, code=code, hits=hits, origin="memory", rate=rate))
     return HistoryIndex(items)
 
 

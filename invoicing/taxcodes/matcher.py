@@ -72,6 +72,7 @@ class Suggestion:
     confidence: float  # 0–1
     reason: str  # Chinese, for the clerk
     source: str = "matcher"  # "memory": the company's own choice for this name; "history": like one it coded
+    rate: Decimal | None = None  # the rate this company invoices this code at, when it has said so
 
 
 @cache
@@ -350,9 +351,10 @@ def _table_reason(code: str, why) -> str:
     return f"名称与“{info.name}”的说明部分相近"
 
 
-def _suggestion(code: str, reason: str, confidence: float, source: str) -> Suggestion:
+def _suggestion(code: str, reason: str, confidence: float, source: str, history=None) -> Suggestion:
     info = _index().info.get(code) or table.get_code(code)
     return Suggestion(
+        rate=history.usual_rate(code) if history is not None else None,
         code=code,
         name=info.name,
         short_name=table.short_name_of(code),
@@ -419,7 +421,8 @@ def suggest_with_history(name: str, history: HistoryIndex | None, *, k: int = 3)
     exact = history.exact(name) if history is not None and len(history) else None
     if exact is not None and table.get_code(exact.code):
         info = table.get_code(exact.code)
-        suggestions.append(_suggestion(exact.code, f"本公司已将“{exact.name}”开为“{info.name}”", 0.95, "history"))
+        reason = f"本公司已将“{exact.name}”开为“{info.name}”"
+        suggestions.append(_suggestion(exact.code, reason, 0.95, "history", history))
     for code, _value, evidence in candidates(name, history, scored=scored):
         if len(suggestions) >= k:
             break
@@ -432,9 +435,9 @@ def suggest_with_history(name: str, history: HistoryIndex | None, *, k: int = 3)
             vote = evidence.vote
             info = table.get_code(code)
             reason = f"与本公司已开票商品“{vote.item.name}”相似（{vote.similarity:.0%}），开为“{info.name}”"
-            suggestions.append(_suggestion(code, reason, min(confidence, 0.9), "history"))
+            suggestions.append(_suggestion(code, reason, min(confidence, 0.9), "history", history))
         else:
-            suggestions.append(_suggestion(code, _table_reason(code, why), confidence, "matcher"))
+            suggestions.append(_suggestion(code, _table_reason(code, why), confidence, "matcher", history))
     return suggestions
 
 
@@ -473,15 +476,16 @@ def suggest(name: str, company=None, k: int = 3, *, history: HistoryIndex | None
         confidence=1.0,
         reason=f"本公司曾将“{memory.product_name}”开为“{code.name}”（{memory.hits}次）",
         source="memory",
+        rate=memory.rate if memory.rate is not None else (history.usual_rate(code.code) if history else None),
     )
     return [remembered, *[s for s in suggestions if s.code != code.code]][:k]
 
 
-def remember(company, name: str, code: str):
+def remember(company, name: str, code: str, rate=None):
     """Record an accepted suggestion or a correction, so that it wins next time.
 
     The company's cached history index notices the change by itself (history.py).
     """
     from invoicing.taxcodes.services import tax_code_remember
 
-    return tax_code_remember(company=company, product_name=name, code=code)
+    return tax_code_remember(company=company, product_name=name, code=code, rate=rate)

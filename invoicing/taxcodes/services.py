@@ -147,11 +147,13 @@ _UPDATE_FIELDS = ["name", "short_name", "description", "is_summary", "rates", "p
 
 
 @transaction.atomic
-def tax_code_remember(*, company, product_name: str, code: str) -> TaxCodeMatchMemory:
+def tax_code_remember(*, company, product_name: str, code: str, rate=None) -> TaxCodeMatchMemory:
     """Remember that ``company`` invoices ``product_name`` under ``code`` (accepted or corrected).
 
     A correction replaces the earlier code for the same normalized name; accepting the same
-    code again counts a hit.
+    code again counts a hit. ``rate`` (the rate the company invoiced it at) is kept with it, so
+    an order line that names neither code nor rate can still be coded from memory; a choice
+    without a rate keeps the rate remembered for the same code.
     """
     from invoicing.taxcodes.normalize import normalize_name
 
@@ -162,13 +164,15 @@ def tax_code_remember(*, company, product_name: str, code: str) -> TaxCodeMatchM
     memory = TaxCodeMatchMemory.objects.select_for_update().filter(company=company, normalized_name=normalized).first()
     if memory is None:
         return TaxCodeMatchMemory.objects.create(
-            company=company, normalized_name=normalized, product_name=product_name[:300], code_id=code, last_used=now
+            company=company, normalized_name=normalized, product_name=product_name[:300], code_id=code,
+            rate=rate, last_used=now,
         )
     if memory.code_id == code:
         memory.hits += 1
+        memory.rate = rate if rate is not None else memory.rate
     else:
-        memory.code_id, memory.hits = code, 1
+        memory.code_id, memory.hits, memory.rate = code, 1, rate
     memory.product_name = product_name[:300]
     memory.last_used = now
-    memory.save(update_fields=["code", "hits", "product_name", "last_used"])
+    memory.save(update_fields=["code", "hits", "rate", "product_name", "last_used"])
     return memory

@@ -268,3 +268,35 @@ def test_submitting_a_draft_remembers_the_codes_the_matcher_chose(tenants, clien
     memory = TaxCodeMatchMemory.objects.get(company=tenants.a)
     assert memory.code_id == order.lines[0]["tax_code"]
     assert "已记住第1行的税收分类编码" in invoice.events.order_by("-id").first().message
+
+
+def test_the_rate_is_remembered_with_the_code_so_a_line_without_a_rate_is_coded_too(tenants):
+    """Every code allows several rates: without the remembered rate, no rate-less line could ever be coded."""
+    invoice = waiting_invoice(tenants)
+    c = strict_client(tenants.clerk_a1)
+    r = post_with_token(c, detail(invoice), choose_url(invoice), {"tax_code": CHEESE, "rate": "0.13"})
+    assert r.status_code == 302
+    memory = TaxCodeMatchMemory.objects.get(company=tenants.a)
+    assert (memory.code_id, memory.rate) == (CHEESE, Decimal("0.130"))
+
+    # No rate on the line this time: the code and its rate both come from the company's memory.
+    order = receive(tenants.a1, "W-3", [{"name": NAME, "quantity": "1", "unit_price": "56.50"}], "56.50")
+    assert order.status == Order.Status.INVOICING, order.lines[0].get("tax_code_note")
+    line = order.invoices.get().lines.get()
+    assert (line.tax_code, line.rate, line.amount, line.tax) == (CHEESE, Decimal("0.130"), Decimal("50.00"), Decimal("6.50"))
+
+    # A name the company never coded, with no rate, still waits: no rate is guessed.
+    other = receive(tenants.a1, "W-4", [{"name": "手工芝士蛋糕", "quantity": "1", "unit_price": "56.50"}], "56.50")
+    assert other.status == Order.Status.AWAITING_REVIEW
+
+
+def test_a_remembered_choice_without_a_rate_keeps_the_rate_it_had(tenants):
+    from invoicing.taxcodes import matcher
+
+    matcher.remember(tenants.a, NAME, CHEESE, rate=Decimal("0.13"))
+    matcher.remember(tenants.a, NAME, CHEESE)  # e.g. the same code accepted again without a rate
+    assert TaxCodeMatchMemory.objects.get(company=tenants.a).rate == Decimal("0.130")
+    top = matcher.suggest(NAME, tenants.a, k=1)[0]
+    assert (top.source, top.code, top.rate) == ("memory", CHEESE, Decimal("0.130"))
+    matcher.remember(tenants.a, NAME, "1030204010000000000")  # corrected to another code: its rate is unknown
+    assert TaxCodeMatchMemory.objects.get(company=tenants.a).rate is None
