@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -116,6 +118,20 @@ class DeliveryDefaultsForm(forms.Form):
         help_text=_("发票开具后自动发送给购方；订单中指定的渠道优先。"))
     fallback_email = forms.EmailField(label=_("购方未留邮箱时发送到"), required=False)
     fallback_mobile = forms.CharField(label=_("购方未留手机时发送到"), required=False, max_length=11)
+
+
+class AutoCodeForm(forms.Form):
+    auto_code_threshold = forms.DecimalField(
+        label=_("自动赋码置信度阈值"), min_value=Decimal("0.50"), max_value=Decimal("1.00"), decimal_places=2,
+        max_digits=3,
+        error_messages={
+            "min_value": _("阈值不能低于 0.50：再低时自动赋的编码多半是错的"),
+            "max_value": _("阈值最高为 1.00（只采用本公司记住的编码）"),
+            "invalid": _("请填写 0.50 到 1.00 之间的小数，如 0.80"),
+        },
+        help_text=_("接口订单明细未带税收分类编码时，最可能的编码置信度达到此值才自动采用，否则发票等待人工选择编码。"
+                    "1.00：只采用本公司记住的编码。"),
+    )
 
 
 class RedLetterPolicyForm(forms.Form):

@@ -70,6 +70,21 @@ def store_create(*, company: Company, actor: Actor, code: str, name: str, addres
 
 
 @transaction.atomic
+def company_set_auto_code_threshold(*, company: Company, actor: Actor, threshold) -> Company:
+    """How sure the matcher must be before an order line without a code is coded without a person."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    before = company.auto_code_threshold
+    company.auto_code_threshold = threshold
+    company.full_clean(validate_unique=False, validate_constraints=False)
+    if company.auto_code_threshold == before:
+        return company
+    company.save(update_fields=["auto_code_threshold"])
+    audit_record(actor=actor, action="company.auto_code_threshold", obj=company, company=company,
+                 before={"auto_code_threshold": before}, after={"auto_code_threshold": company.auto_code_threshold})
+    return company
+
+
+@transaction.atomic
 def store_update(*, store: Store, actor: Actor, **changes) -> Store:
     """Change store fields (name, address, is_active, rollout, e-mail, alert thresholds) with an audit row."""
     allowed = {"name", "address", "is_active", "rollout_percent", "manager_email", "alert_failure_rate",

@@ -15,6 +15,7 @@ from stores import services
 from stores.access import access_for
 from stores.forms import (
     ApiKeyForm,
+    AutoCodeForm,
     CredentialsForm,
     DeliveryDefaultsForm,
     MembershipGrantForm,
@@ -49,8 +50,24 @@ def settings_home(request):
     policy = RedLetterPolicy.objects.filter(company=company, store__isnull=True).first()
     policy_form = RedLetterPolicyForm(initial={"clerk_requests_need_approval": policy is None
                                                or policy.clerk_requests_need_approval})
+    auto_code_form = AutoCodeForm(initial={"auto_code_threshold": company.auto_code_threshold})
     return render(request, "stores/settings/home.html", {"company": company, "stores": stores, "members": members,
-                                                         "policy_form": policy_form})
+                                                         "policy_form": policy_form, "auto_code_form": auto_code_form})
+
+
+@login_required
+@require_POST
+def auto_code(request):
+    company = _admin_company(request)
+    form = AutoCodeForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("auto_code_threshold", []):
+            messages.error(request, error)
+        return redirect("stores:settings_home")
+    services.company_set_auto_code_threshold(company=company, actor=Actor.for_user(request.user),
+                                             threshold=form.cleaned_data["auto_code_threshold"])
+    messages.success(request, _("自动赋码阈值已保存。"))
+    return redirect("stores:settings_home")
 
 
 @login_required

@@ -10,6 +10,7 @@ urlpatterns = [
     path("settings/stores/new/", settings_views.store_edit, name="store_create"),
     path("settings/stores/<int:store_id>/", settings_views.store_edit, name="store_edit"),
     path("settings/stores/<int:store_id>/delivery/", settings_views.store_delivery, name="store_delivery"),
+    path("settings/auto-code/", settings_views.auto_code, name="auto_code"),
     path("settings/red-letter-policy/", settings_views.red_letter_policy, name="red_letter_policy"),
     path("settings/credentials/", settings_views.credentials_edit, name="credentials_edit"),
     path("settings/integrations/", settings_views.integrations, name="integrations"),

@@ -152,3 +152,24 @@ def test_it_switches_the_red_letter_approval_off_for_the_company(client, tenants
     assert red_letter_policy_requires_approval(store=tenants.a1)
     client.force_login(tenants.manager_a1)
     assert client.post("/settings/red-letter-policy/", {}).status_code == 404
+
+
+def test_hq_admin_sets_the_auto_code_threshold_with_an_audit_entry(client, tenants):
+    from decimal import Decimal
+
+    client.force_login(tenants.hq_admin)
+    page = client.get("/settings/").content.decode()
+    assert "自动赋码置信度阈值" in page and 'value="0.80"' in page
+    assert client.post("/settings/auto-code/", {"auto_code_threshold": "0.95"}).status_code == 302
+    tenants.a.refresh_from_db()
+    tenants.b.refresh_from_db()
+    assert (tenants.a.auto_code_threshold, tenants.b.auto_code_threshold) == (Decimal("0.95"), Decimal("0.80"))
+    event = AuditEvent.objects.get(action="company.auto_code_threshold")
+    assert (event.before["auto_code_threshold"], event.after["auto_code_threshold"]) == ("0.80", "0.95")
+    for bad, message in (("0.2", "不能低于 0.50"), ("1.5", "最高为 1.00"), ("abc", "0.50 到 1.00 之间")):
+        body = client.post("/settings/auto-code/", {"auto_code_threshold": bad}, follow=True).content.decode()
+        assert message in body, bad
+    tenants.a.refresh_from_db()
+    assert tenants.a.auto_code_threshold == Decimal("0.95")
+    client.force_login(tenants.manager_a1)
+    assert client.post("/settings/auto-code/", {"auto_code_threshold": "0.5"}).status_code == 404
