@@ -144,6 +144,8 @@ def invoice_detail(request, invoice_id: int):
     uncoded = [line for line in lines if not line.tax_code]
     # The edit form cannot show a line whose rate is not known yet: code those lines first.
     actions["edit"] = actions["edit"] and not any(line.rate is None for line in lines)
+    # Submitting is refused while a line has no code: don't offer a button that can only fail.
+    actions["submit"] = actions["submit"] and not uncoded
     labels = dict(S.choices)
     events = queries.invoice_timeline(invoice=invoice)
     for event in events:

@@ -174,3 +174,36 @@ def test_catalogue_form_suggests_tax_codes(tenants, new_page):
     page.wait_for_selector("text=已保存")
     time.sleep(0.1)
     shot(page, "product_list")
+
+
+def test_a_clerk_codes_a_line_the_api_could_not(tenants, new_page):
+    """An API order line without a code, below the threshold: the clerk sees why, picks a code, it is remembered."""
+    from invoicing.api.parse import parse_order
+    from invoicing.models import InvoiceLine, TaxCodeMatchMemory
+    from invoicing.services.coding import AutoCoder
+    from invoicing.services.orders import order_receive_many
+
+    tenants.a.auto_code_threshold = Decimal("1.00")
+    tenants.a.save(update_fields=["auto_code_threshold"])
+    order = {"order_no": "BROWSER-CODE-1", "paid_at": "2025-01-01T10:00:00+08:00", "total": "113.00",
+             "lines": [{"name": "手工芝士蛋糕礼盒", "rate": "0.13", "quantity": "2", "unit_price": "56.50"}]}
+    [outcome] = order_receive_many(store=tenants.a1, parsed_orders=[parse_order(order, coder=AutoCoder(tenants.a))],
+                                   actor=Actor.system())
+    invoice = outcome.order.invoices.get()
+    assert invoice.status == Invoice.Status.DRAFT
+
+    page = new_page(tenants.clerk_a1)
+    page.goto(f"/invoices/{invoice.pk}/")
+    assert page.locator("[role=alert]", has_text="待人工赋码").is_visible()
+    assert not page.locator("button", has_text="直接提交开具").count()  # it could only be refused
+    form = page.locator("#coding-1")
+    assert form.locator("input[type=radio]").count() >= 1 and form.locator("input[type=radio]").first.is_checked()
+    shot(page, "invoice_coding")
+    form.locator("input[name=tax_code_other]").fill(CHEESE)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=人工赋码")
+    assert not page.locator("#coding-1").count()
+    assert page.locator("button", has_text="直接提交开具").is_visible()  # every line coded: it may go now
+    line = InvoiceLine.objects.get(invoice=invoice)
+    assert (line.tax_code, line.tax) == (CHEESE, Decimal("13.00"))
+    assert TaxCodeMatchMemory.objects.get(company=tenants.a).code_id == CHEESE
