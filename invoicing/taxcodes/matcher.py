@@ -351,10 +351,15 @@ def _table_reason(code: str, why) -> str:
     return f"名称与“{info.name}”的说明部分相近"
 
 
+def _plain(rate: Decimal | None) -> Decimal | None:
+    """0.090 (as stored) → 0.09, as rates are written everywhere else."""
+    return None if rate is None else (rate.normalize() if rate else Decimal(0))
+
+
 def _suggestion(code: str, reason: str, confidence: float, source: str, history=None) -> Suggestion:
     info = _index().info.get(code) or table.get_code(code)
     return Suggestion(
-        rate=history.usual_rate(code) if history is not None else None,
+        rate=_plain(history.usual_rate(code)) if history is not None else None,
         code=code,
         name=info.name,
         short_name=table.short_name_of(code),
@@ -476,7 +481,7 @@ def suggest(name: str, company=None, k: int = 3, *, history: HistoryIndex | None
         confidence=1.0,
         reason=f"本公司曾将“{memory.product_name}”开为“{code.name}”（{memory.hits}次）",
         source="memory",
-        rate=memory.rate if memory.rate is not None else (history.usual_rate(code.code) if history else None),
+        rate=_plain(memory.rate if memory.rate is not None else (history.usual_rate(code.code) if history else None)),
     )
     return [remembered, *[s for s in suggestions if s.code != code.code]][:k]
 
