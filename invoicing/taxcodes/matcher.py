@@ -296,11 +296,11 @@ def _thesaurus_evidence(index, word, weight, is_last, scores, best, why) -> None
         near, far = index.links.votes(head)
         strength = weight * len(head) ** 1.5 * END_BONUS * (LAST_WORD_BONUS if is_last else 1.0)
         for factor, votes in ((THESAURUS_NEAR, near), (THESAURUS_FAR, far)):
-            for code, phrase_weight in votes.items():
+            for code, (phrase_weight, phrase) in votes.items():
                 value = factor * strength * phrase_weight
                 if value > best[code]:
                     best[code] = value
-                    why[code] = (head, "")
+                    why[code] = (head, "", phrase)
         return
 
 
@@ -345,7 +345,9 @@ def calibrated(evidence: _Evidence) -> float:
 def _table_reason(code: str, why) -> str:
     info = _index().info[code]
     if code in why:
-        piece, via = why[code]
+        piece, via, *kin = why[code]
+        if kin and kin[0] != piece:  # placed by the thesaurus: say which table word it sits with
+            return f"名称中的“{piece}”与“{kin[0]}”同类（同义词词林），匹配“{info.name}”"
         via = f"（即“{via}”）" if via else ""
         return f"名称包含“{piece}”{via}，匹配“{info.name}”"
     return f"名称与“{info.name}”的说明部分相近"

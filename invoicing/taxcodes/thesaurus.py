@@ -63,26 +63,27 @@ class GroupLinks:
     """Which codes each thesaurus group (and its parent) points to, from the table's phrases."""
 
     def __init__(self, phrases: dict[str, dict[str, float]]) -> None:
-        self.group: dict[str, dict[str, float]] = defaultdict(dict)
-        self.parent: dict[str, dict[str, float]] = defaultdict(dict)
+        # group key → {code: (weight, the table phrase that linked it)}
+        self.group: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)
+        self.parent: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)
         for phrase, codes in phrases.items():
             if len(phrase) < 2:
                 continue
             for key in groups_of(phrase):
                 for target, bucket in ((key, self.group), (parent(key), self.parent)):
                     for code, weight in codes.items():
-                        if weight > bucket[target].get(code, 0.0):
-                            bucket[target][code] = weight
+                        if weight > bucket[target].get(code, (0.0, ""))[0]:
+                            bucket[target][code] = (weight, phrase)
 
-    def votes(self, word: str) -> tuple[dict[str, float], dict[str, float]]:
-        """(codes from the word's own synonym groups, codes from their parents)."""
-        near: dict[str, float] = defaultdict(float)
-        far: dict[str, float] = defaultdict(float)
+    def votes(self, word: str) -> tuple[dict[str, tuple[float, str]], dict[str, tuple[float, str]]]:
+        """(codes from the word's own synonym groups, codes from their parents), each with
+        its weight and the table phrase of that group that linked it (for the reason shown)."""
+        near: dict[str, tuple[float, str]] = {}
+        far: dict[str, tuple[float, str]] = {}
         keys = groups_of(word)
-        for key in keys:
-            for code, weight in self.group.get(key, {}).items():
-                near[code] = max(near[code], weight)
-        for key in {parent(k) for k in keys}:
-            for code, weight in self.parent.get(key, {}).items():
-                far[code] = max(far[code], weight)
+        for buckets, targets, found in ((self.group, keys, near), (self.parent, {parent(k) for k in keys}, far)):
+            for key in sorted(targets):
+                for code, (weight, phrase) in buckets.get(key, {}).items():
+                    if weight > found.get(code, (0.0, ""))[0]:
+                        found[code] = (weight, phrase)
         return near, far
