@@ -25,6 +25,7 @@ from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Order
 from invoicing.rules.amounts import compute_totals, fmt_rate, split_with_tax, tax_for, unit_price
 from invoicing.rules.invoice import LineDraft, check_line_tax_code
 from invoicing.services.errors import ServiceError
+from invoicing.services.orders import stored_decimal as _dec
 from invoicing.taxcodes import matcher
 from invoicing.taxcodes.selectors import tax_code_facts
 
@@ -117,10 +118,6 @@ def waiting_message(*, line_no: int, name: str, note: str) -> str:
     return f"第{line_no}行“{name}”未能自动赋码（{note}），等待人工选择税收分类编码"
 
 
-def _dec(value) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
-
-
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
@@ -142,7 +139,8 @@ def invoice_line_code_choose(
     code = (tax_code or "").strip()
     if not code:
         raise ServiceError("tax_code_required", f"第{line_no}行：请选择或填写税收分类编码", "tax_code")
-    facts = tax_code_facts(codes=[code]).get(code)
+    facts_by_code = tax_code_facts(codes=[code])
+    facts = facts_by_code.get(code)
 
     # The shop's rate binds (its total was checked with it); a rate the intake took from an
     # automatic code, or none at all, follows the chosen code.
@@ -170,7 +168,7 @@ def invoice_line_code_choose(
             preferential=line.preferential,
         ),
         line_no - 1,
-        lookup=tax_code_facts(codes=[code]).get,
+        lookup=facts_by_code.get,
     )
     if problems:
         raise ServiceError(problems[0].code, problems[0].message, "tax_code")
@@ -245,6 +243,7 @@ def invoice_line_code_choose(
 
 
 def uncoded_lines(invoice: Invoice) -> list[int]:
+    """The line numbers of the invoice still without a tax code (it may not be submitted)."""
     return list(invoice.lines.filter(tax_code="").order_by("line_no").values_list("line_no", flat=True))
 
 

@@ -156,13 +156,13 @@ def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
     invoice = _company_invoice_lock(invoice.pk)
     if invoice.status != S.DRAFT:
         raise ServiceError("invoice_not_draft", "只有草稿状态的发票可以提交开具")
-    uncoded = list(invoice.lines.filter(tax_code="").order_by("line_no").values_list("line_no", flat=True))
+    from invoicing.services.coding import remember_accepted, uncoded_lines
+
+    uncoded = uncoded_lines(invoice)
     if uncoded:
         rows = "、".join(f"第{n}行" for n in uncoded[:10]) + ("等" if len(uncoded) > 10 else "")
         raise ServiceError("invoice_lines_uncoded",
                            f"{rows}尚未选择税收分类编码，请先为这些明细选择编码，再提交开具")
-    from invoicing.services.coding import remember_accepted
-
     remembered = remember_accepted(invoice)
     message = "提交开具"
     if remembered:

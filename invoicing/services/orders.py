@@ -41,6 +41,11 @@ def _json_line(line: dict) -> dict:
     return {key: str(value) if isinstance(value, Decimal) else value for key, value in line.items()}
 
 
+def stored_decimal(value) -> Decimal | None:
+    """A figure of a stored order line (``_json_line``) back as a Decimal; None when absent."""
+    return None if value in (None, "") else Decimal(str(value))
+
+
 def order_receive_many(*, store, parsed_orders: list, actor: Actor, api_key=None,
                        source: str = Order.Source.API) -> list[OrderOutcome]:
     """Store each new order with its invoice; the same order again answers its existing row.
@@ -160,9 +165,7 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
 
 
 def invoice_lines_from(invoice: Invoice, lines: list[dict]) -> list[InvoiceLine]:
-    def dec(value):
-        return None if value in (None, "") else Decimal(str(value))
-
+    dec = stored_decimal  # each figure as stored on the order line
     return [
         InvoiceLine(
             invoice=invoice, line_no=position, name=line["name"], tax_code=line["tax_code"],

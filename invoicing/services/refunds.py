@@ -18,13 +18,10 @@ from invoicing.rules.amounts import compute_line, compute_totals, unit_price
 from invoicing.services.errors import ServiceError
 from invoicing.services.invoices import begin, record_transitions
 from invoicing.services.orders import invoice_lines_from
+from invoicing.services.orders import stored_decimal as _dec
 
 S = Invoice.Status
 NOT_YET_UPLOADED = (S.DRAFT, S.PENDING, S.FAILED)
-
-
-def _dec(value) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
 
 
 @transaction.atomic
