@@ -189,7 +189,8 @@ def invoice_line_code(request, invoice_id: int, line_no: int):
     try:
         rate = Decimal(rate_text) if rate_text else None
     except InvalidOperation:
-        rate = Decimal(-1)  # refused by the service's rate check with a clear message
+        messages.error(request, _("税率格式不正确，请从列表中选择税率。"))
+        return redirect("invoicing:invoice_detail", invoice_id=invoice_id)
 
     def choose(invoice, actor):
         return invoice_line_code_choose(invoice=invoice, line_no=line_no, tax_code=code[:19], rate=rate, actor=actor)

@@ -141,6 +141,8 @@ def test_a_code_with_several_rates_needs_a_rate_and_a_summary_code_is_refused(te
     assert "汇总项" in r.content.decode()
     r = c.post(choose_url(invoice), {"tax_code": CHEESE, "rate": "0.06"}, follow=True)
     assert "不适用于税收分类编码" in r.content.decode()
+    r = c.post(choose_url(invoice), {"tax_code": CHEESE, "rate": "13%"}, follow=True)
+    assert "税率格式不正确" in r.content.decode()
     line = invoice.lines.get()
     assert (line.tax_code, line.rate) == ("", None)
     assert not TaxCodeMatchMemory.objects.exists()
