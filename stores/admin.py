@@ -17,7 +17,7 @@ class CompanyAdminForm(forms.ModelForm):
     class Meta:
         model = Company
         fields = ["name", "tax_id", "address", "phone", "bank_name", "bank_account", "platform_unit_id",
-                  "platform_user_unit_id", "platform_sign_type", "drawer_name", "auto_code_threshold"]
+                  "platform_user_unit_id", "platform_sign_type", "drawer_name"]
 
 
 @admin.register(Company)
@@ -25,7 +25,8 @@ class CompanyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = CompanyAdminForm
     list_display = ["name", "tax_id", "platform_unit_id", "platform_secret_hint"]
     search_fields = ["name", "tax_id"]
-    readonly_fields = ["platform_secret_hint", "created_at"]
+    # The threshold is set on 设置 → 自动赋码 (audited, 0.50–1.00), not here.
+    readonly_fields = ["platform_secret_hint", "auto_code_threshold", "created_at"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,4 +1,3 @@
-from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -7,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stores.models import Store
 from stores.roles import STORE_ROLES, Role
+from stores.services import AUTO_CODE_MAX, AUTO_CODE_MIN
 
 
 class StoreForm(forms.ModelForm):
@@ -122,7 +122,7 @@ class DeliveryDefaultsForm(forms.Form):
 
 class AutoCodeForm(forms.Form):
     auto_code_threshold = forms.DecimalField(
-        label=_("自动赋码置信度阈值"), min_value=Decimal("0.50"), max_value=Decimal("1.00"), decimal_places=2,
+        label=_("自动赋码置信度阈值"), min_value=AUTO_CODE_MIN, max_value=AUTO_CODE_MAX, decimal_places=2,
         max_digits=3,
         error_messages={
             "min_value": _("阈值不能低于 0.50：再低时自动赋的编码多半是错的"),

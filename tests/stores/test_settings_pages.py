@@ -173,3 +173,20 @@ def test_hq_admin_sets_the_auto_code_threshold_with_an_audit_entry(client, tenan
     assert tenants.a.auto_code_threshold == Decimal("0.95")
     client.force_login(tenants.manager_a1)
     assert client.post("/settings/auto-code/", {"auto_code_threshold": "0.5"}).status_code == 404
+
+
+def test_the_auto_code_threshold_has_one_rule_and_one_audited_way_in(tenants, admin_client):
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from audit.services import Actor
+    from stores.services import company_set_auto_code_threshold
+
+    with pytest.raises(ValidationError, match="0.50 到 1.00"):
+        company_set_auto_code_threshold(company=tenants.a, actor=Actor.system(), threshold=Decimal("0.2"))
+    tenants.a.refresh_from_db()
+    assert tenants.a.auto_code_threshold == Decimal("0.80")
+    # The admin shows it read-only: changes go through the settings page, audited.
+    page = admin_client.get(f"/admin/stores/company/{tenants.a.pk}/change/").content.decode()
+    assert "自动赋码置信度阈值" in page and 'name="auto_code_threshold"' not in page
