@@ -40,7 +40,7 @@ def suggestion_public(suggestion: matcher.Suggestion) -> dict:
         "name": suggestion.name,
         "short_name": suggestion.short_name,
         "rates": [format(rate.normalize(), "f") if rate else "0" for rate in suggestion.rates],
-        "confidence": round(float(suggestion.confidence), 2),
+        "confidence": suggestion.confidence,  # already rounded to 2 places
         "reason": suggestion.reason,
         "source": suggestion.source,
         # the rate this company invoices the code at (its memory or catalogue), when known

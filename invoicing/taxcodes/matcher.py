@@ -4,15 +4,20 @@ How it works, in one pass over the official table (built once per process, ~0.5 
 
 * every usable code gets *phrases*: its name and the parts of it, its short name, the items
   its description lists after 包括 (up to 不包括), aliases (别名), and — weaker — the phrases of
-  its summary ancestors;
+  its summary ancestors; and the shop words of retail_terms.csv that name it (牛油果 → 鳄梨);
 * a product name is cleaned (normalize.py), then every substring of it that equals a phrase
   is evidence for that phrase's codes, weighted by the phrase's source, its length and whether
   it ends the name (Chinese product names end with the head noun: 玻璃杯**蜡烛**);
-* a character-bigram BM25 over the same text catches partial overlaps (洗发液 ~ 洗发水).
+* a character-bigram BM25 over the same text catches partial overlaps (洗发液 ~ 洗发水);
+* a head word none of that knows votes, weakly, through its thesaurus group (thesaurus.py:
+  白兰地 sits with 啤酒).
 
 Then the company's own history (history.py: its remembered choices and catalogue) is combined
-with it: the same normalized name wins outright, similar names it already coded vote for their
-codes (suggest_with_history). No network at run time; the table comes from invoicing/data.
+with it (``candidates``): the same normalized name wins outright, similar names it already
+coded vote for their codes, and codes of families it already invoices are preferred. Each
+suggestion's confidence is a probability calibrated on the dev half (``CALIBRATION``,
+bench/calibrate.py), since the integration API codes a line by itself only above the
+company's threshold. No network at run time; the data comes from invoicing/data.
 """
 
 from __future__ import annotations
@@ -274,7 +279,7 @@ def _score(name: str) -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
                         best[code] = value
                         why[code] = (origin or piece, piece if origin else "")
         if not origin:
-            _thesaurus_evidence(index, word, weight, is_last, scores, best, why)
+            _thesaurus_evidence(index, word, weight, is_last, best, why)
         for i in range(n - 1):
             # later bigrams weigh more: the head noun is at the end
             grams.append((word[i : i + 2], weight * (0.6 + 0.4 * (i + 2) / n)))
@@ -287,7 +292,7 @@ def _score(name: str) -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
     return scores, why
 
 
-def _thesaurus_evidence(index, word, weight, is_last, scores, best, why) -> None:
+def _thesaurus_evidence(index, word, weight, is_last, best, why) -> None:
     """The word's head (its longest ending the thesaurus knows) votes for its groups' codes."""
     for start in range(max(0, len(word) - 8), len(word) - 1):
         head = word[start:]
