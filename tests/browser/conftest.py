@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# The pipeline's fast settings (no sandbox delay, no retry waits), autouse here too.
+from tests.pipeline.conftest import _pipeline_settings  # noqa: F401
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -81,12 +84,3 @@ def shot(page, name: str) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _fast_pipeline(settings):
-    settings.SANDBOX_PROCESSING_DELAY_S = 0
-    settings.SANDBOX_THROTTLE_PER_S = 1000
-    settings.TAX_RETRY_INTERVALS = [0, 0, 0]
-    settings.TAX_POLL_DELAY = 0
-    settings.TAX_PLATFORM_READ_TIMEOUT = 5
-    settings.TAX_NUMBER_BLOCK_SIZE = 200
-    settings.TAX_NUMBER_LOW_WATER = 20
