@@ -192,9 +192,9 @@ def main(argv=None) -> dict:
     from django.db.models import Count
 
     from audit.services import Actor
+    from invoicing.integrations.apikeys import api_key_create
     from invoicing.models import Invoice, Order
     from invoicing.rules.taxid import make_uscc
-    from invoicing.services.apikeys import api_key_create
     from sandbox.models import UploadedInvoice
     from stores.models import Company, Store
     from stores.services import company_set_platform_credentials

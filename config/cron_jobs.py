@@ -11,8 +11,8 @@ PERIODIC_JOBS: list[tuple[str, str, int]] = [
 # tax codes and rates kept current from the platform (CXSSFLBM).
 PERIODIC_JOBS += [
     ("invoicing.taxcodes.jobs.tax_codes_sync", "tax", 24 * 3600),
-    ("invoicing.jobs.pipeline_sweep", "tax", 60),
-    ("invoicing.jobs.invoice_status_sync", "tax", 600),
+    ("invoicing.issuing.jobs.pipeline_sweep", "tax", 60),
+    ("invoicing.issuing.jobs.invoice_status_sync", "tax", 600),
 ]
 
 # Red-letter reversal (invoicing.redletter): form states and buyer forms mirrored, 作废提醒 mails,
@@ -25,7 +25,7 @@ PERIODIC_JOBS += [
 
 # HQ dashboard (issue 6): mail HQ when a store passes its failure-rate or backlog threshold (once per store, kind and day).
 PERIODIC_JOBS += [
-    ("invoicing.dashboard.dashboard_alerts_mail", "default", 300),
+    ("invoicing.dashboard.selectors.dashboard_alerts_mail", "default", 300),
 ]
 
 # Delivery and reports (issue 7): deliveries whose job was lost are re-sent; expired report files removed.

@@ -196,7 +196,7 @@ TAX_PLATFORM_READ_TIMEOUT = env_int("TAX_PLATFORM_READ_TIMEOUT", 30, minimum=1)
 SANDBOX_ADMIN_TOKEN = env_secret("SANDBOX_ADMIN_TOKEN", fallback_file=VAR_DIR / "sandbox_token", min_length=16)
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
 
-# --- Issuing pipeline (invoicing.services) ------------------------------------------------------
+# --- Issuing pipeline (invoicing.issuing) -------------------------------------------------------
 TAX_RETRY_INTERVALS = [env_int(f"TAX_RETRY_INTERVAL_{i}", d, minimum=1) for i, d in enumerate((10, 30, 60), 1)]
 TAX_POLL_DELAY = env_int("TAX_POLL_DELAY", 3, minimum=0)  # s after an upload before asking for its result
 TAX_POLL_MAX = env_int("TAX_POLL_MAX", 40, minimum=1)

@@ -11,10 +11,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from audit.forms import DateRangeMixin
+from invoicing.issuing.drafts import EnteredLine, ManualDraft, manual_draft_build
 from invoicing.models import Invoice, Product
 from invoicing.rules.amounts import fmt_rate
 from invoicing.rules.invoice import ORDINARY, PLATFORM_RATES, SPECIAL
-from invoicing.web_services import EnteredLine, ManualDraft, manual_draft_build
 from stores.models import Store
 
 FAILURE_REASONS = {

@@ -6,8 +6,8 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet, Sum
 
+from invoicing.dashboard.stats import LATENCY_BUCKETS_MS
 from invoicing.models import ApiKey, Invoice, InvoiceEvent, Order, Product, Refund, StoreDayStats, WebhookEndpoint
-from invoicing.services.stats import LATENCY_BUCKETS_MS
 
 
 def invoice_list(*, user, status: str | None = None, store=None, search: str = "") -> QuerySet[Invoice]:
@@ -59,7 +59,7 @@ def refunds_awaiting_red_letter(*, company=None, store=None) -> QuerySet[Refund]
 
     Each refund carries ``order`` (its issued blue invoice: ``order.invoices`` kind blue, status
     issued), ``amount`` (with tax) and ``lines`` ([{line_no, quantity, amount}], may be empty for
-    an amount-only allowance). Finish with ``invoicing.services.refunds.refund_mark_reversed``.
+    an amount-only allowance). Finish with ``invoicing.orders.refunds.refund_mark_reversed``.
     """
     qs = Refund.objects.filter(status=Refund.Status.AWAITING_RED_LETTER).select_related("order", "store")
     if company is not None:

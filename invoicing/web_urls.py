@@ -2,7 +2,10 @@
 
 from django.urls import path
 
-from invoicing.views import catalogue, dashboard, invoices, issue_form
+from invoicing.catalogue import views as catalogue
+from invoicing.dashboard import views as dashboard
+from invoicing.issuing import form_views as issue_form
+from invoicing.issuing import views as invoices
 
 urlpatterns = [
     path("invoices/", invoices.invoice_list, name="invoice_list"),

@@ -157,8 +157,8 @@ def integrations(request):
     hooks = WebhookEndpoint.objects.filter(store__company=company).select_related("store").order_by("store__code", "-created_at")
     key_form, hook_form, shown = ApiKeyForm(company=company), WebhookForm(company=company), None
     if request.method == "POST":
-        from invoicing.services.apikeys import api_key_create
-        from invoicing.services.webhooks import webhook_create
+        from invoicing.integrations.apikeys import api_key_create
+        from invoicing.integrations.webhooks import webhook_create
 
         actor = Actor.for_user(request.user)
         if request.POST.get("kind") == "api_key":
@@ -186,8 +186,8 @@ def integrations(request):
 @login_required
 @require_POST
 def api_key_revoke(request, key_id: int):
+    from invoicing.integrations.apikeys import api_key_revoke as revoke
     from invoicing.models import ApiKey
-    from invoicing.services.apikeys import api_key_revoke as revoke
 
     company = _admin_company(request)
     key = get_object_or_404(ApiKey, pk=key_id, store__company=company)
@@ -200,8 +200,8 @@ def api_key_revoke(request, key_id: int):
 @login_required
 @require_POST
 def webhook_deactivate(request, webhook_id: int):
+    from invoicing.integrations.webhooks import webhook_deactivate as deactivate
     from invoicing.models import WebhookEndpoint
-    from invoicing.services.webhooks import webhook_deactivate as deactivate
 
     company = _admin_company(request)
     endpoint = get_object_or_404(WebhookEndpoint, pk=webhook_id, store__company=company)

@@ -35,7 +35,8 @@ def pytest_runtest_teardown(item, nextitem):
     marker = item.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or \
         {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
-    if transactional:
+    # After the last test the session's teardown has already dropped the test database.
+    if transactional and nextitem is not None:
         from pytest_django.plugin import blocking_manager_key
 
         from invoicing.models import TaxCode

@@ -19,8 +19,8 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from invoicing.api.parse import ApiError
+from invoicing.integrations.apikeys import api_key_secret
 from invoicing.models import ApiKey
-from invoicing.services.apikeys import api_key_secret
 
 logger = logging.getLogger(__name__)
 

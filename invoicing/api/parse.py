@@ -179,7 +179,7 @@ def parse_order(item, *, prefix: str = "", products: dict | None = None,
                 coder=None) -> ParsedOrder | list[ApiError]:
     """Validate one order object; ``products`` maps SKU → catalogue Product of the company.
 
-    ``coder`` (an ``invoicing.services.coding.AutoCoder``) codes lines that come with neither a
+    ``coder`` (an ``invoicing.taxcodes.coding.AutoCoder``) codes lines that come with neither a
     tax code nor a SKU; without one such lines are refused, as before.
     """
     r = _Reader(prefix)
@@ -331,7 +331,7 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
         if decision.code:
             tax_code, rate = decision.code, decision.rate
         else:
-            from invoicing.services.coding import waiting_message
+            from invoicing.taxcodes.coding import waiting_message
 
             coding["tax_code_note"] = waiting_message(line_no=index + 1, name=name, note=decision.note)
     # Without a rate (waiting for a code) the figures stay with tax: split when the code is chosen.

@@ -18,11 +18,11 @@ from invoicing.api import parse
 from invoicing.api.auth import AuthFailed, authenticate, touch
 from invoicing.api.schema import openapi_schema
 from invoicing.api.serialize import order_public, refund_public
+from invoicing.errors import ServiceError
 from invoicing.models import Order, Product
-from invoicing.services.coding import AutoCoder
-from invoicing.services.errors import ServiceError
-from invoicing.services.orders import CONFLICT, EXISTING, order_receive_many
-from invoicing.services.refunds import refund_receive
+from invoicing.orders.refunds import refund_receive
+from invoicing.orders.services import CONFLICT, EXISTING, order_receive_many
+from invoicing.taxcodes.coding import AutoCoder
 
 logger = logging.getLogger(__name__)
 

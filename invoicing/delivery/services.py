@@ -227,7 +227,7 @@ def delivery_send_run(*, request_id: str, invoice_id: int, channel: str, target:
 
 @transaction.atomic
 def _record(invoice: Invoice, *, request_id, channel, masked, try_no, trigger, actor_label, error: str) -> None:
-    from invoicing.services.stats import StatsDelta
+    from invoicing.dashboard.stats import StatsDelta
 
     now = timezone.now()
     sent = not error

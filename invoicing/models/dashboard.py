@@ -11,7 +11,7 @@ class CategoryDayStats(models.Model):
     """Issued invoices per store, day (Asia/Shanghai) and tax category (the code's short name).
 
     Feeds the share-by-category chart without reading invoice lines: maintained by
-    ``invoicing.services.stats.category_stats_record_issued``.
+    ``invoicing.dashboard.stats.category_stats_record_issued``.
     """
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")

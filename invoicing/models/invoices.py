@@ -147,7 +147,7 @@ class InvoiceLine(models.Model):
     unit_price = models.DecimalField(_("单价"), max_digits=30, decimal_places=13, null=True, blank=True)
     amount = models.DecimalField(_("金额"), max_digits=18, decimal_places=2)
     # NULL only while an order line waits for a person to choose its tax code and the rate is
-    # not known yet; ``amount`` then holds the line total with tax (invoicing.services.coding).
+    # not known yet; ``amount`` then holds the line total with tax (invoicing.taxcodes.coding).
     rate = models.DecimalField(_("税率"), max_digits=5, decimal_places=3, null=True, blank=True)
     tax = models.DecimalField(_("税额"), max_digits=18, decimal_places=2, null=True, blank=True)
     line_kind = models.CharField(max_length=2, choices=LineKind.choices, default=LineKind.NORMAL)
@@ -192,7 +192,7 @@ class StoreDayStats(models.Model):
     failed_count = models.PositiveIntegerField(default=0)
     failed_by_reason = models.JSONField(default=dict)
     # Latency from order received to platform confirmation: counts per bucket upper bound (ms,
-    # see invoicing.services.stats.LATENCY_BUCKETS_MS) plus the sum for the mean.
+    # see invoicing.dashboard.stats.LATENCY_BUCKETS_MS) plus the sum for the mean.
     latency_buckets = models.JSONField(default=dict)
     latency_sum_ms = models.BigIntegerField(default=0)
     latency_count = models.PositiveIntegerField(default=0)

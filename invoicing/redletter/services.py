@@ -23,6 +23,8 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from audit.services import Actor, audit_record
+from invoicing.errors import ServiceError
+from invoicing.issuing.platform import provider_for
 from invoicing.models import (
     BatchReversal,
     BatchReversalItem,
@@ -38,8 +40,6 @@ from invoicing.redletter import rules
 from invoicing.redletter.rules import RedLetterRuleError, Requested
 from invoicing.redletter.selectors import blue_invoice_remaining, blue_is_margin_taxed
 from invoicing.rules.amounts import fmt_money, money, split_with_tax
-from invoicing.services.errors import ServiceError
-from invoicing.services.platform import provider_for
 from invoicing.taxapi import PermanentError, RetryableError, TaxPlatformError, UnknownOutcomeError
 from invoicing.taxapi.base import (
     RedFormAction,
@@ -297,8 +297,8 @@ def red_letter_form_submit_now(*, form_id: int) -> RedLetterForm:
 
 
 def red_letter_form_schedule_submit(form_id: int, *, delay: float = 0) -> bool:
+    from invoicing import enqueue as q
     from invoicing.redletter import jobs
-    from invoicing.services import enqueue as q
 
     return q.enqueue("tax", jobs.red_letter_form_submit, form_id, delay=delay, retry=True)
 
@@ -409,7 +409,7 @@ def red_letter_form_act(*, form: RedLetterForm, action: str, actor: Actor, provi
 
 def _red_invoice_create(form: RedLetterForm, *, actor: Actor) -> Invoice:
     """The red invoice of a form in 01/04: lines as on the form, pending for the batch pipeline."""
-    from invoicing.services.pipeline import schedule_company_batch
+    from invoicing.issuing.pipeline import schedule_company_batch
 
     blue = Invoice.objects.select_for_update(of=("self",)).select_related("company").get(pk=form.blue_invoice_id)
     rules.check_red_invoice_type(blue_type=blue.type, red_type=blue.type)
@@ -447,7 +447,7 @@ def _red_invoice_create(form: RedLetterForm, *, actor: Actor) -> Invoice:
     form.save(update_fields=["red_invoice", "updated_at"])
     _audit(form, actor=actor, action="red_form.red_invoice", before=before)
     if form.refund_id:
-        from invoicing.services.refunds import refund_mark_reversed
+        from invoicing.orders.refunds import refund_mark_reversed
 
         refund = Refund.objects.get(pk=form.refund_id)
         if refund.status == Refund.Status.AWAITING_RED_LETTER:
@@ -459,7 +459,7 @@ def _red_invoice_create(form: RedLetterForm, *, actor: Actor) -> Invoice:
 
 def _red_invoice_cancel_if_unsent(form: RedLetterForm, *, actor: Actor) -> None:
     """A form that became void takes its not-yet-uploaded red invoice with it."""
-    from invoicing.services.invoices import begin, record_transitions
+    from invoicing.issuing.transitions import begin, record_transitions
 
     red = Invoice.objects.select_for_update(of=("self",)).select_related("company", "store").get(
         pk=form.red_invoice_id)
@@ -761,8 +761,8 @@ def _refund_failed(refund_id: int, message: str) -> None:
 
 def refund_schedule_reversal(refund_id: int) -> bool:
     """For the refund intake: reverse right after commit instead of waiting for the periodic job."""
+    from invoicing import enqueue as q
     from invoicing.redletter import jobs
-    from invoicing.services import enqueue as q
 
     return q.enqueue("tax", jobs.refund_reverse, refund_id, retry=True)
 
@@ -789,8 +789,8 @@ def batch_reversal_create(*, company, actor: Actor, reason: str, invoices: list[
 
 
 def batch_reversal_schedule(batch_id: int) -> bool:
+    from invoicing import enqueue as q
     from invoicing.redletter import jobs
-    from invoicing.services import enqueue as q
 
     return q.enqueue("default", jobs.batch_reversal_run, batch_id, job_id=f"redletter-batch-{batch_id}")
 

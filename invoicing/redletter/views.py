@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import Actor
+from invoicing.errors import ServiceError
+from invoicing.issuing.platform import provider_for
 from invoicing.models import BatchReversal, Invoice, RedLetterForm
 from invoicing.redletter import selectors, services
 from invoicing.redletter.forms import BatchReversalForm, FormFilterForm, ReverseForm
-from invoicing.services.errors import ServiceError
-from invoicing.services.platform import provider_for
 from invoicing.taxapi import TaxPlatformError
 from stores.access import access_for
 from stores.models import Store

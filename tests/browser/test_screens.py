@@ -180,8 +180,8 @@ def test_a_clerk_codes_a_line_the_api_could_not(tenants, new_page):
     """An API order line without a code, below the threshold: the clerk sees why, picks a code, it is remembered."""
     from invoicing.api.parse import parse_order
     from invoicing.models import InvoiceLine, TaxCodeMatchMemory
-    from invoicing.services.coding import AutoCoder
-    from invoicing.services.orders import order_receive_many
+    from invoicing.orders.services import order_receive_many
+    from invoicing.taxcodes.coding import AutoCoder
 
     tenants.a.auto_code_threshold = Decimal("1.00")
     tenants.a.save(update_fields=["auto_code_threshold"])

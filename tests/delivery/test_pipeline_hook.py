@@ -4,8 +4,8 @@ import django_rq
 import pytest
 
 from audit.services import Actor
+from invoicing.issuing.transitions import begin, record_transitions
 from invoicing.models import CategoryDayStats, Invoice
-from invoicing.services.invoices import begin, record_transitions
 from tests.delivery.conftest import make_invoice
 
 pytestmark = pytest.mark.django_db

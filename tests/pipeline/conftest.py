@@ -17,7 +17,7 @@ from django.conf import settings as django_settings
 from rq import SimpleWorker
 
 from audit.services import Actor
-from invoicing.services.apikeys import api_key_create
+from invoicing.integrations.apikeys import api_key_create
 from stores.services import company_set_platform_credentials
 from tests.factories import CompanyFactory, StoreFactory
 

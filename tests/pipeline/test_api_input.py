@@ -106,7 +106,7 @@ def test_a_batch_over_500_is_refused(shop, before):
 @pytest.mark.parametrize("tamper", ["signature", "secret", "timestamp", "missing", "unknown_key", "revoked"])
 def test_bad_signatures_are_401(shop, before, tamper):
     from audit.services import Actor
-    from invoicing.services.apikeys import api_key_revoke
+    from invoicing.integrations.apikeys import api_key_revoke
 
     body = json.dumps(an_order()).encode()
     headers = shop.api.headers("POST", "/api/v1/orders", body)

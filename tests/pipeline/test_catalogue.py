@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from audit.services import Actor
+from invoicing.catalogue.services import product_create, product_update
 from invoicing.demo import DEMO_PRODUCTS, seed_invoicing_demo
 from invoicing.models import Invoice, Product
-from invoicing.services.catalogue import product_create, product_update
 from tests.pipeline.conftest import run_jobs
 
 

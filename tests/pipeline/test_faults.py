@@ -3,8 +3,8 @@
 import pytest
 from django.db.models import Count
 
+from invoicing.issuing.pipeline import pipeline_sweep
 from invoicing.models import Invoice, InvoiceEvent, Order, UploadBatch
-from invoicing.services.pipeline import pipeline_sweep
 from sandbox.models import UploadedInvoice
 from tests.pipeline.conftest import an_order, run_jobs
 

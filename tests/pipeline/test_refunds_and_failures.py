@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from audit.services import Actor
 from invoicing import selectors
+from invoicing.issuing import pipeline
+from invoicing.issuing.transitions import invoice_resubmit
 from invoicing.models import Invoice, InvoiceLine, Order, Refund
-from invoicing.services import pipeline
-from invoicing.services.invoices import invoice_resubmit
 from sandbox.models import UploadedInvoice
 from tests.pipeline.conftest import an_order, connect_company, run_jobs
 

@@ -13,10 +13,10 @@ from django.db import connection
 from redis import Redis
 from rq import Queue
 
+from invoicing import enqueue as enqueue_module
+from invoicing.issuing import pipeline
+from invoicing.issuing.pipeline import pipeline_sweep
 from invoicing.models import Invoice, Order, UploadBatch
-from invoicing.services import enqueue as enqueue_module
-from invoicing.services import pipeline
-from invoicing.services.pipeline import pipeline_sweep
 from tests.pipeline.conftest import an_order, run_jobs
 from tests.pipeline.test_faults import assert_exactly_one_issued_per_order, drive_until_settled, post_orders
 
@@ -121,7 +121,7 @@ def test_a_job_that_runs_twice_issues_once(shop, where):
     company_id = shop.company.pk
     if where == "after_upload":
         run_jobs()
-    from invoicing import jobs
+    from invoicing.issuing import jobs
 
     jobs.company_batch(company_id)
     jobs.company_batch(company_id)

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from invoicing.issuing.numbers import number_blocks_ensure, numbers_available
+from invoicing.issuing.platform import provider_for
 from invoicing.models import Invoice, NumberBlock, Order
-from invoicing.services.numbers import number_blocks_ensure, numbers_available
-from invoicing.services.platform import provider_for
 from tests.pipeline.conftest import an_order, run_jobs
 
 
@@ -61,7 +61,7 @@ def test_numbers_are_refilled_ahead_of_need(shop, settings):
 
 
 def test_status_sync_records_the_platforms_view(shop):
-    from invoicing.services.status_sync import invoice_status_sync
+    from invoicing.issuing.status_sync import invoice_status_sync
 
     shop.api.post("/api/v1/orders", an_order("SYNC-1"))
     run_jobs()

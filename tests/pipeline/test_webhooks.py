@@ -7,8 +7,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from audit.services import Actor
+from invoicing.integrations.webhooks import webhook_create
 from invoicing.models import WebhookDelivery
-from invoicing.services.webhooks import webhook_create
 from tests.pipeline.conftest import an_order, run_jobs
 
 

@@ -8,11 +8,11 @@ from django.core import mail
 
 from audit.models import AuditEvent
 from audit.services import Actor
+from invoicing.errors import ServiceError
 from invoicing.models import Invoice, RedLetterForm
 from invoicing.redletter import services
 from invoicing.redletter.rules import Requested
 from invoicing.redletter.selectors import blue_invoice_remaining
-from invoicing.services.errors import ServiceError
 from sandbox.models import RedForm
 from tests.redletter.conftest import goods_lines, issue_blue, run_jobs
 

@@ -9,11 +9,11 @@ import pytest
 from django.db import close_old_connections
 
 from audit.services import Actor
+from invoicing.errors import ServiceError
 from invoicing.models import BatchReversal, Invoice, RedLetterForm, Refund
 from invoicing.redletter import services
 from invoicing.redletter.rules import Requested
 from invoicing.redletter.selectors import blue_invoice_remaining
-from invoicing.services.errors import ServiceError
 from sandbox.models import UploadedInvoice
 from tests.redletter.conftest import client_for, issue_blue, run_default_jobs, run_jobs, service_lines
 
@@ -58,7 +58,7 @@ def test_a_special_invoice_is_reversed_by_a_red_special_invoice(shop):
 
 
 def test_a_margin_taxed_invoice_is_reversed_only_in_full(shop, monkeypatch):
-    from invoicing.services import pipeline
+    from invoicing.issuing import pipeline
 
     original = pipeline.invoice_payload
     monkeypatch.setattr(pipeline, "invoice_payload", lambda invoice, lines: {**original(invoice, lines),

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from audit.services import Actor
-from invoicing.services.apikeys import api_key_create, api_key_secret
+from invoicing.integrations.apikeys import api_key_create, api_key_secret
 from stores.services import company_set_platform_credentials
 
 pytestmark = pytest.mark.django_db

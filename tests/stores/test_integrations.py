@@ -1,8 +1,8 @@
 import pytest
 
 from audit.models import AuditEvent
+from invoicing.integrations.apikeys import api_key_secret
 from invoicing.models import ApiKey, WebhookEndpoint
-from invoicing.services.apikeys import api_key_secret
 
 pytestmark = pytest.mark.django_db
 

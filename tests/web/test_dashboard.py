@@ -6,9 +6,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from invoicing.dashboard import dashboard_alerts_mail
+from invoicing.dashboard.selectors import dashboard_alerts_mail
+from invoicing.dashboard.stats import category_stats_record_issued
 from invoicing.models import CategoryDayStats, Invoice, StoreDayStats
-from invoicing.services.stats import category_stats_record_issued
 from tests.web.conftest import make_invoice
 
 URL = reverse("invoicing:dashboard")

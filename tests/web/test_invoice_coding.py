@@ -10,9 +10,9 @@ from audit.models import AuditEvent
 from audit.services import Actor
 from invoicing.api.parse import parse_order
 from invoicing.models import Invoice, InvoiceLine, Order, TaxCodeMatchMemory
-from invoicing.services import coding
-from invoicing.services.coding import AutoCoder
-from invoicing.services.orders import order_receive_many
+from invoicing.orders.services import order_receive_many
+from invoicing.taxcodes import coding
+from invoicing.taxcodes.coding import AutoCoder
 from tests.web.conftest import CHEESE
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -235,7 +235,7 @@ def test_the_matcher_runs_once_per_distinct_name_in_a_batch(tenants, monkeypatch
 
 def test_a_partial_refund_keeps_a_waiting_line_waiting(tenants):
     from invoicing.api.parse import parse_refund
-    from invoicing.services.refunds import refund_receive
+    from invoicing.orders.refunds import refund_receive
 
     invoice = waiting_invoice(tenants)
     parsed = parse_refund(

@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import Actor, AuditEntry, audit_record_many
+from invoicing.dashboard.stats import StatsDelta
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Order
-from invoicing.services.stats import StatsDelta
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
     InvoiceEvent.objects.bulk_create(events)
     stats.write()
     if any(invoice.status == Invoice.Status.PENDING for invoice in invoices):
-        from invoicing.services.pipeline import schedule_company_batch
+        from invoicing.issuing.pipeline import schedule_company_batch
 
         transaction.on_commit(lambda: schedule_company_batch(company.pk))
     return outcomes

@@ -13,12 +13,12 @@ from decimal import Decimal
 from django.db import transaction
 
 from audit.services import Actor, audit_record
+from invoicing.errors import ServiceError
+from invoicing.issuing.transitions import begin, record_transitions
 from invoicing.models import Invoice, InvoiceLine, Order, Refund
+from invoicing.orders.services import invoice_lines_from
+from invoicing.orders.services import stored_decimal as _dec
 from invoicing.rules.amounts import compute_line, compute_totals, unit_price
-from invoicing.services.errors import ServiceError
-from invoicing.services.invoices import begin, record_transitions
-from invoicing.services.orders import invoice_lines_from
-from invoicing.services.orders import stored_decimal as _dec
 
 S = Invoice.Status
 NOT_YET_UPLOADED = (S.DRAFT, S.PENDING, S.FAILED)

@@ -73,8 +73,8 @@ def webhooks_queue_for_invoices(invoices: list[Invoice]) -> None:
     ids = [d.pk for d in deliveries]
 
     def send():
-        from invoicing import jobs
-        from invoicing.services.enqueue import enqueue
+        from invoicing.enqueue import enqueue
+        from invoicing.issuing import jobs
 
         for delivery_id in ids:
             enqueue("delivery", jobs.webhook_deliver, delivery_id, retry=True)

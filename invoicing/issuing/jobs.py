@@ -7,23 +7,23 @@ from django.db import close_old_connections
 
 def company_batch(company_id: int) -> dict:
     """Resume unfinished uploads of a company, then prepare and upload one new batch (queue ``tax``)."""
-    from invoicing.services.pipeline import company_batch_run
+    from invoicing.issuing.pipeline import company_batch_run
 
     return company_batch_run(company_id=company_id)
 
 
 def upload_batch_poll(batch_id: int) -> str:
     """Ask for an accepted batch's result and apply it (queue ``tax``)."""
-    from invoicing.services.pipeline import upload_batch_poll as poll
+    from invoicing.issuing.pipeline import upload_batch_poll as poll
 
     return poll(batch_id=batch_id)
 
 
 def number_blocks_refill(company_id: int) -> int:
     """Fetch a new number block when fewer than the low-water mark are left (queue ``tax``)."""
-    from invoicing.services.enqueue import coalesce_release
-    from invoicing.services.numbers import number_blocks_ensure
-    from invoicing.services.platform import provider_for
+    from invoicing.enqueue import coalesce_release
+    from invoicing.issuing.numbers import number_blocks_ensure
+    from invoicing.issuing.platform import provider_for
     from stores.models import Company
 
     coalesce_release("tax", f"refill:{company_id}")
@@ -34,20 +34,20 @@ def number_blocks_refill(company_id: int) -> int:
 
 def pipeline_sweep() -> dict:
     """Periodic: re-enqueue pending invoices and unfinished batches whose job was lost."""
-    from invoicing.services.pipeline import pipeline_sweep as sweep
+    from invoicing.issuing.pipeline import pipeline_sweep as sweep
 
     return sweep()
 
 
 def invoice_status_sync() -> dict:
     """Periodic: ask the platform (FPZTXXCX) about recently issued invoices."""
-    from invoicing.services.status_sync import invoice_status_sync as sync
+    from invoicing.issuing.status_sync import invoice_status_sync as sync
 
     return sync()
 
 
 def webhook_deliver(delivery_id: int) -> None:
-    from invoicing.services.webhooks import webhook_deliver as deliver
+    from invoicing.integrations.webhooks import webhook_deliver as deliver
 
     close_old_connections()
     deliver(delivery_id=delivery_id)

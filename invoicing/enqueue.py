@@ -1,7 +1,7 @@
 """Putting jobs on queues without ever failing the caller's (already committed) work.
 
 Redis being down must not lose an order: the order is in the database, and the periodic
-sweeper (``invoicing.jobs.pipeline_sweep``) finds what was never enqueued. So every enqueue here
+sweeper (``invoicing.issuing.jobs.pipeline_sweep``) finds what was never enqueued. So every enqueue here
 logs and swallows a Redis error instead of raising it.
 """
 

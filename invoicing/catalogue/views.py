@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import Actor
+from invoicing.catalogue.services import PRODUCT_FIELDS, product_create, product_update
 from invoicing.forms import ProductForm, ProductSearchForm
+from invoicing.issuing import selectors as queries
 from invoicing.models import Product
 from invoicing.rules.amounts import fmt_rate
-from invoicing.services.catalogue import PRODUCT_FIELDS, product_create, product_update
-from invoicing.views import queries
 from stores.access import access_for
 
 

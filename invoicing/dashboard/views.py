@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from invoicing.dashboard import dashboard_data
+from invoicing.dashboard.selectors import dashboard_data
 from invoicing.forms import DashboardFilterForm
 from stores.access import access_for
 

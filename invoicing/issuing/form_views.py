@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import Actor
+from invoicing.errors import ServiceError
 from invoicing.forms import IssueForm, issue_initial_from_invoice
+from invoicing.issuing import selectors as queries
+from invoicing.issuing.drafts import invoice_correct_and_resubmit, invoice_create_manual
 from invoicing.models import Invoice
 from invoicing.rules.amounts import fmt_money, fmt_number, fmt_rate
-from invoicing.services.errors import ServiceError
-from invoicing.views import queries
-from invoicing.web_services import invoice_correct_and_resubmit, invoice_create_manual
 from stores.access import access_for
 from stores.models import Store
 

@@ -27,12 +27,9 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from audit.services import Actor
-from invoicing.models import Invoice, InvoiceLine, Order, UploadBatch
-from invoicing.platform_mapping import format_issue_time, invoice_draft, invoice_payload
-from invoicing.rules.invoice import validate_invoice
-from invoicing.services import enqueue as q
-from invoicing.services.invoices import begin, record_transitions
-from invoicing.services.numbers import (
+from invoicing import enqueue as q
+from invoicing.dashboard.stats import StatsDelta
+from invoicing.issuing.numbers import (
     current_year,
     low_water,
     number_blocks_ensure,
@@ -42,8 +39,11 @@ from invoicing.services.numbers import (
     quota_ensure,
     quota_give_back_locally,
 )
-from invoicing.services.platform import provider_for, taxpayer_refusal
-from invoicing.services.stats import StatsDelta
+from invoicing.issuing.platform import provider_for, taxpayer_refusal
+from invoicing.issuing.transitions import begin, record_transitions
+from invoicing.models import Invoice, InvoiceLine, Order, UploadBatch
+from invoicing.platform_mapping import format_issue_time, invoice_draft, invoice_payload
+from invoicing.rules.invoice import validate_invoice
 from invoicing.taxapi import PermanentError, RetryableError, UnknownOutcomeError
 from invoicing.taxapi.base import InvoiceOutcomeStatus
 from invoicing.taxapi.errors import BusinessError
@@ -82,14 +82,14 @@ def poll_delay() -> float:
 
 def schedule_company_batch(company_id: int, *, delay: float = 0) -> bool:
     """Enqueue the company's batch job unless one is already waiting (never raises)."""
-    from invoicing import jobs
+    from invoicing.issuing import jobs
 
     return q.enqueue("tax", jobs.company_batch, company_id, delay=delay, retry=True,
                      coalesce_key=f"batch:{company_id}", coalesce_ttl=60)
 
 
 def schedule_poll(batch_id: int, *, delay: float | None = None) -> bool:
-    from invoicing import jobs
+    from invoicing.issuing import jobs
 
     return q.enqueue("tax", jobs.upload_batch_poll, batch_id, delay=poll_delay() if delay is None else delay)
 
@@ -128,7 +128,7 @@ def company_batch_run(*, company_id: int) -> dict:
         schedule_company_batch(company_id)
     # Fetch the next number block ahead of need, off this batch's path.
     if not refusal and numbers_available(company) < low_water():
-        from invoicing import jobs
+        from invoicing.issuing import jobs
 
         q.enqueue("tax", jobs.number_blocks_refill, company_id, retry=True,
                   coalesce_key=f"refill:{company_id}", coalesce_ttl=60)

@@ -15,8 +15,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import Actor, AuditEntry, audit_record_many
+from invoicing.dashboard.stats import StatsDelta
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine
-from invoicing.services.stats import StatsDelta
 
 S = Invoice.Status
 
@@ -79,14 +79,14 @@ def record_transitions(transitions: Iterable[Transition], *, actor: Actor, actio
         stats.write()
     newly_issued = [t.invoice for t in transitions if t.before["status"] != S.ISSUED and t.invoice.status == S.ISSUED]
     if newly_issued:
+        from invoicing.dashboard.stats import category_stats_record_issued
         from invoicing.delivery.services import delivery_enqueue_for_issued
-        from invoicing.services.stats import category_stats_record_issued
 
         category_stats_record_issued(invoices=newly_issued)
         if settings.INVOICE_AUTO_DELIVERY:
             for invoice in newly_issued:
                 delivery_enqueue_for_issued(invoice.pk)  # after commit; the delivery sweep catches a miss
-    from invoicing.services.webhooks import webhooks_queue_for_invoices
+    from invoicing.integrations.webhooks import webhooks_queue_for_invoices
 
     changed = [t.invoice for t in transitions
                if t.before["status"] != t.invoice.status and t.invoice.status in (S.ISSUED, S.FAILED, S.CANCELLED)]
@@ -134,7 +134,7 @@ def _company_invoice_lock(invoice_id: int) -> Invoice:
 @transaction.atomic
 def invoice_cancel(*, invoice: Invoice, actor: Actor, reason: str = "") -> Invoice:
     """Cancel an invoice that was never uploaded (a 数电票 that was issued can only be reversed)."""
-    from invoicing.services.errors import ServiceError
+    from invoicing.errors import ServiceError
 
     invoice = _company_invoice_lock(invoice.pk)
     if invoice.status not in (S.DRAFT, S.PENDING, S.FAILED):
@@ -150,13 +150,13 @@ def invoice_cancel(*, invoice: Invoice, actor: Actor, reason: str = "") -> Invoi
 @transaction.atomic
 def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
     """Send a draft (waiting for a person) to the pipeline."""
-    from invoicing.services.errors import ServiceError
-    from invoicing.services.pipeline import schedule_company_batch
+    from invoicing.errors import ServiceError
+    from invoicing.issuing.pipeline import schedule_company_batch
 
     invoice = _company_invoice_lock(invoice.pk)
     if invoice.status != S.DRAFT:
         raise ServiceError("invoice_not_draft", "只有草稿状态的发票可以提交开具")
-    from invoicing.services.coding import remember_accepted, uncoded_lines
+    from invoicing.taxcodes.coding import remember_accepted, uncoded_lines
 
     uncoded = uncoded_lines(invoice)
     if uncoded:
@@ -184,8 +184,8 @@ def invoice_resubmit(*, invoice: Invoice, actor: Actor) -> Invoice:
     A number the platform holds for *another* content (03 with a different total) is never reused:
     the invoice gives it up (kept in ``previous_numbers``) and gets a fresh one.
     """
-    from invoicing.services.errors import ServiceError
-    from invoicing.services.pipeline import REUSABLE_NUMBER_FAILURES, schedule_company_batch
+    from invoicing.errors import ServiceError
+    from invoicing.issuing.pipeline import REUSABLE_NUMBER_FAILURES, schedule_company_batch
 
     invoice = _company_invoice_lock(invoice.pk)
     if invoice.status != S.FAILED:

@@ -21,11 +21,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from invoicing.errors import ServiceError
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Order
+from invoicing.orders.services import stored_decimal as _dec
 from invoicing.rules.amounts import compute_totals, fmt_rate, split_with_tax, tax_for, unit_price
 from invoicing.rules.invoice import LineDraft, check_line_tax_code
-from invoicing.services.errors import ServiceError
-from invoicing.services.orders import stored_decimal as _dec
 from invoicing.taxcodes import matcher
 from invoicing.taxcodes.selectors import tax_code_facts
 

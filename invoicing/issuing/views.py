@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import Actor
+from invoicing.errors import ServiceError
 from invoicing.forms import FAILURE_REASONS, InvoiceFilterForm
+from invoicing.issuing import selectors as queries
 from invoicing.models import Invoice
 from invoicing.rules.amounts import fmt_money, fmt_rate
 from invoicing.rules.invoice import PLATFORM_RATES
-from invoicing.services.errors import ServiceError
-from invoicing.views import queries
 from stores.access import access_for
 
 S = Invoice.Status
@@ -182,7 +182,7 @@ def _line_coding(order_line: dict | None) -> dict | None:
 @require_POST
 def invoice_line_code(request, invoice_id: int, line_no: int):
     """A person chooses the tax code of a line that waits for one (remembered for next time)."""
-    from invoicing.services.coding import invoice_line_code_choose
+    from invoicing.taxcodes.coding import invoice_line_code_choose
 
     code = (request.POST.get("tax_code_other") or "").strip() or (request.POST.get("tax_code") or "").strip()
     rate_text = (request.POST.get("rate") or "").strip()
@@ -240,7 +240,7 @@ def _act(request, invoice_id: int, perm: str, action, done: str):
 @login_required
 @require_POST
 def invoice_cancel(request, invoice_id: int):
-    from invoicing.services.invoices import invoice_cancel as cancel
+    from invoicing.issuing.transitions import invoice_cancel as cancel
 
     reason = (request.POST.get("reason") or "").strip()[:200]
     return _act(request, invoice_id, "invoice.cancel",
@@ -251,7 +251,7 @@ def invoice_cancel(request, invoice_id: int):
 @login_required
 @require_POST
 def invoice_submit(request, invoice_id: int):
-    from invoicing.services.invoices import invoice_submit as submit
+    from invoicing.issuing.transitions import invoice_submit as submit
 
     return _act(request, invoice_id, "invoice.issue", submit, _("已提交开具，请稍候查看结果。"))
 
@@ -259,7 +259,7 @@ def invoice_submit(request, invoice_id: int):
 @login_required
 @require_POST
 def invoice_resubmit(request, invoice_id: int):
-    from invoicing.services.invoices import invoice_resubmit as resubmit
+    from invoicing.issuing.transitions import invoice_resubmit as resubmit
 
     return _act(request, invoice_id, "invoice.issue", resubmit, _("已重新提交开具，请稍候查看结果。"))
 

@@ -7,8 +7,8 @@
 - ``invoice_correct_and_resubmit``: new buyer/lines for a failed invoice, then the pipeline's
   ``invoice_resubmit``.
 
-The catalogue's writes are in ``invoicing.services.catalogue``, the category aggregate in
-``invoicing.services.stats`` and the alert mail job in ``invoicing.dashboard``.
+The catalogue's writes are in ``invoicing.catalogue.services``, the category aggregate in
+``invoicing.dashboard.stats`` and the alert mail job in ``invoicing.dashboard.selectors``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from invoicing.errors import ServiceError
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine
 from invoicing.rules.amounts import compute_line, compute_totals, money, split_with_tax, tax_for
 from invoicing.rules.invoice import (
@@ -32,7 +33,6 @@ from invoicing.rules.invoice import (
     LineDraft,
     validate_invoice,
 )
-from invoicing.services.errors import ServiceError
 from invoicing.taxcodes.selectors import tax_code_lookup_for
 
 logger = logging.getLogger(__name__)
@@ -194,8 +194,8 @@ def _line_rows(invoice: Invoice, draft: InvoiceDraft) -> list[InvoiceLine]:
 @transaction.atomic
 def invoice_create_manual(*, store, actor: Actor, manual: ManualDraft) -> Invoice:
     """A clerk's invoice: stored pending with its lines, audit row and timeline step, then queued."""
-    from invoicing.services.orders import seller_snapshot
-    from invoicing.services.pipeline import schedule_company_batch
+    from invoicing.issuing.pipeline import schedule_company_batch
+    from invoicing.orders.services import seller_snapshot
 
     if not manual.ok:
         raise ServiceError("invoice_invalid", "发票内容未通过校验，请按提示修改")
@@ -221,7 +221,7 @@ def invoice_create_manual(*, store, actor: Actor, manual: ManualDraft) -> Invoic
 @transaction.atomic
 def invoice_correct_and_resubmit(*, invoice: Invoice, actor: Actor, manual: ManualDraft) -> Invoice:
     """Replace a failed (or draft) invoice's buyer and lines with corrected ones, then resubmit it."""
-    from invoicing.services.invoices import invoice_resubmit, invoice_submit
+    from invoicing.issuing.transitions import invoice_resubmit, invoice_submit
 
     invoice = Invoice.objects.select_for_update().select_related("company", "store").get(pk=invoice.pk)
     if invoice.status not in (Invoice.Status.FAILED, Invoice.Status.DRAFT):

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from invoicing.issuing.platform import provider_for
 from invoicing.models import Invoice
-from invoicing.services.platform import provider_for
 from invoicing.taxapi import TaxPlatformError
 
 logger = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from invoicing.dashboard.stats import LATENCY_BUCKETS_MS
 from invoicing.forms import FAILURE_REASONS
 from invoicing.models import CategoryDayStats, Invoice, StoreDayStats
-from invoicing.services.stats import LATENCY_BUCKETS_MS
 from stores.models import Store
 
 logger = logging.getLogger(__name__)

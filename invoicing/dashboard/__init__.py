@@ -1,0 +1,1 @@
+"""The HQ dashboard: day figures written by the pipeline, read by the screens."""

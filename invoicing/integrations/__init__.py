@@ -1,0 +1,1 @@
+"""What shop systems connect with: API keys and webhooks."""

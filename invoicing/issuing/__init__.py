@@ -1,0 +1,1 @@
+"""Issuing: one owner for an invoice's life — drafts, creation, status transitions, the pipeline."""

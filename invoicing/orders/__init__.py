@@ -1,0 +1,1 @@
+"""Orders and refunds received from shop and POS systems."""

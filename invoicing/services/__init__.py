@@ -1,1 +1,0 @@
-"""Writes of the invoicing app: one module per sub-domain (see STYLE.md)."""

@@ -1,1 +1,0 @@
-"""Store and HQ screens of the invoicing app (server-rendered; a little plain JS on top)."""
