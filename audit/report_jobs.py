@@ -28,7 +28,7 @@ NO_STORE = "（公司级，无门店）"
 
 
 def report_keep_days() -> int:
-    return int(getattr(settings, "REPORT_KEEP_DAYS", 7))
+    return int(settings.REPORT_KEEP_DAYS)
 
 
 def period_bounds(date_from, date_to) -> tuple[datetime, datetime]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("", include("stores.urls")),
+    path("", include("config.urls_settings")),
     path("", include("invoicing.urls")),
     path("", include("audit.urls")),
     path("documents/", include("invoicing.documents.urls")),

@@ -1,7 +1,7 @@
 """Our invoices in the tax platform's words: the one place outside taxapi where pinyin names live.
 
 ``invoice_payload`` builds one QDFPSC ``fplist`` item (docs/tax-platform.md §3) from an Invoice
-and its lines; ``invoice_draft`` builds the ``invoicing.rules`` draft that is checked before it.
+and its lines (the draft checked before it is ``invoicing.issuing.drafts.draft_from_invoice``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from invoicing.rules.amounts import fmt_money, fmt_number
-from invoicing.rules.invoice import InvoiceDraft, LineDraft
 from invoicing.taxcodes.table import display_name
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -79,34 +78,3 @@ def invoice_payload(invoice, lines) -> dict:
         payload["dylzfphm"] = blue.number if blue is not None else ""
         payload["hzqrxxdbh"] = invoice.red_form_number or ""
     return payload
-
-
-def invoice_draft(invoice, lines) -> InvoiceDraft:
-    return InvoiceDraft(
-        kind=invoice.type,
-        lines=[
-            LineDraft(
-                name=line.name,
-                tax_code=line.tax_code,
-                rate=line.rate,
-                amount=line.amount,
-                tax=line.tax,
-                quantity=line.quantity.normalize() if line.quantity is not None else None,
-                unit_price=line.unit_price.normalize() if line.unit_price is not None else None,
-                spec=line.spec,
-                unit=line.unit,
-                kind=line.line_kind,
-                preferential=line.preferential,
-            )
-            for line in lines
-        ],
-        total_amount=invoice.total_amount,
-        total_tax=invoice.total_tax,
-        total_with_tax=invoice.total_with_tax,
-        is_red=invoice.kind == "red",
-        buyer_name=invoice.buyer_name,
-        buyer_tax_id=invoice.buyer_tax_id,
-        buyer_is_person=invoice.buyer_is_person,
-        remark=invoice.remark,
-        number=invoice.number or "",
-    )

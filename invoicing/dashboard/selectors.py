@@ -296,7 +296,7 @@ def dashboard_alerts_mail() -> dict:
     from django.conf import settings
     from django.core.mail import send_mail
 
-    recipients = list(getattr(settings, "HQ_ALERT_EMAILS", []) or [])
+    recipients = list(settings.HQ_ALERT_EMAILS or [])
     redis = django_rq.get_connection("default")
     today = timezone.localdate()
     sent, skipped = 0, 0

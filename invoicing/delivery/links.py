@@ -27,7 +27,7 @@ class LinkInvalid(Exception):
 
 
 def link_max_age() -> timedelta:
-    return timedelta(days=int(getattr(settings, "DELIVERY_LINK_MAX_AGE_DAYS", 30)))
+    return timedelta(days=int(settings.DELIVERY_LINK_MAX_AGE_DAYS))
 
 
 def _signer() -> signing.TimestampSigner:
@@ -55,5 +55,5 @@ def invoice_for_link_token(token: str) -> Invoice:
 
 def invoice_download_url(invoice: Invoice) -> str:
     """Absolute URL of the public download page (PUBLIC_BASE_URL + the documents URLs)."""
-    base = getattr(settings, "PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
     return base + reverse("documents:link_landing", args=[invoice_link_token(invoice)])

@@ -23,12 +23,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from invoicing.delivery import enqueue
+from invoicing.dashboard.stats import StatsDelta
 from invoicing.delivery.links import invoice_download_url, link_max_age
 from invoicing.delivery.masking import mask_target
 from invoicing.delivery.sms import get_sms_backend
 from invoicing.documents.common import invoice_title
 from invoicing.documents.services import invoice_files_ensure
+from invoicing.enqueue import enqueue
 from invoicing.models import DeliveryAttempt, Invoice, InvoiceDelivery, StoreDeliveryDefaults
 from invoicing.rules.amounts import fmt_money
 
@@ -106,8 +107,8 @@ def invoice_deliver(*, invoice: Invoice, actor: Actor, channels=None, email: str
                  obj=invoice, company=invoice.company, store=invoice.store,
                  after={"trigger": trigger, "sends": [{"channel": p.channel, "target": p.masked_target} for p in plan]})
     for send in plan:
-        transaction.on_commit(lambda send=send: enqueue.delivery_send(
-            send.request_id, invoice.pk, send.channel, send.target, trigger, actor.label))
+        transaction.on_commit(lambda send=send: _enqueue_send(send, invoice_id=invoice.pk, trigger=trigger,
+                                                              actor_label=actor.label))
     return plan
 
 
@@ -123,7 +124,7 @@ def delivery_enqueue_for_issued(invoice_id: int) -> None:
     Enqueues after the caller's transaction commits (at once outside one); never raises when
     Redis is down — ``delivery_sweep`` finds the invoice later.
     """
-    transaction.on_commit(lambda: enqueue.delivery_auto(invoice_id))
+    transaction.on_commit(lambda: _enqueue_auto(invoice_id))
 
 
 def invoice_deliver_auto(*, invoice_id: int) -> list[PlannedSend]:
@@ -162,8 +163,23 @@ def delivery_sweep(*, days: int = 3) -> int:
     ids = list(Invoice.objects.filter(status=Invoice.Status.ISSUED, confirmed_at__gte=since)
                .exclude(delivery__auto_requested_at__isnull=False).values_list("pk", flat=True)[:1000])
     for invoice_id in ids:
-        enqueue.delivery_auto(invoice_id)
+        _enqueue_auto(invoice_id)
     return len(ids)
+
+
+def _enqueue_auto(invoice_id: int) -> bool:
+    return enqueue("delivery", "invoicing.delivery.jobs.delivery_auto", invoice_id,
+                   retry=settings.DELIVERY_RETRY_INTERVALS)
+
+
+def _enqueue_send(send: PlannedSend, *, invoice_id: int, trigger: str, actor_label: str) -> bool:
+    # rq logs a job's description, which by default repeats its arguments (a receiver's phone
+    # number or e-mail); ours names the request and the masked receiver instead.
+    return enqueue("delivery", "invoicing.delivery.jobs.delivery_send", send.request_id, invoice_id, send.channel,
+                   send.target, str(trigger), actor_label, retry=settings.DELIVERY_RETRY_INTERVALS,
+                   job_id=f"delivery-{send.request_id}",
+                   description=f"delivery_send invoice={invoice_id} {send.channel} {send.masked_target} "
+                               f"({send.request_id})")
 
 
 # --- sending --------------------------------------------------------------------------------
@@ -227,8 +243,6 @@ def delivery_send_run(*, request_id: str, invoice_id: int, channel: str, target:
 
 @transaction.atomic
 def _record(invoice: Invoice, *, request_id, channel, masked, try_no, trigger, actor_label, error: str) -> None:
-    from invoicing.dashboard.stats import StatsDelta
-
     now = timezone.now()
     sent = not error
     DeliveryAttempt.objects.create(

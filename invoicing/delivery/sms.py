@@ -37,4 +37,4 @@ class LoggingSmsBackend(BaseSmsBackend):
 
 
 def get_sms_backend() -> BaseSmsBackend:
-    return import_string(getattr(settings, "SMS_BACKEND", "") or DEFAULT_SMS_BACKEND)()
+    return import_string(settings.SMS_BACKEND or DEFAULT_SMS_BACKEND)()

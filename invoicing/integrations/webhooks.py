@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from invoicing.api.serialize import invoice_public
+from invoicing.enqueue import enqueue
 from invoicing.models import Invoice, WebhookDelivery, WebhookEndpoint
 from stores.credentials import decrypt_secret, encrypt_secret
 
@@ -58,8 +60,6 @@ def webhooks_queue_for_invoices(invoices: list[Invoice]) -> None:
     endpoints = list(WebhookEndpoint.objects.filter(store_id__in=store_ids, active=True))
     if not endpoints:
         return
-    from invoicing.api.serialize import invoice_public
-
     by_store: dict[int, list[WebhookEndpoint]] = {}
     for endpoint in endpoints:
         by_store.setdefault(endpoint.store_id, []).append(endpoint)
@@ -73,11 +73,8 @@ def webhooks_queue_for_invoices(invoices: list[Invoice]) -> None:
     ids = [d.pk for d in deliveries]
 
     def send():
-        from invoicing.enqueue import enqueue
-        from invoicing.issuing import jobs
-
         for delivery_id in ids:
-            enqueue("delivery", jobs.webhook_deliver, delivery_id, retry=True)
+            enqueue("delivery", "invoicing.integrations.jobs.webhook_deliver", delivery_id, retry=True)
 
     transaction.on_commit(send)
 

@@ -1,30 +1,18 @@
-"""Writes behind the store screens that the pipeline's services do not cover (yet).
+"""Invoice drafts: built from a clerk's form, an API order, a red-letter form or a stored invoice,
+and checked in one place (``draft_validate``, over ``invoicing.rules``).
 
-- building an invoice draft from what a clerk typed (pure: amounts via invoicing.rules.amounts,
-  checks via invoicing.rules.invoice), shared by the form, its JSON validate endpoint and the
-  create/correct services below;
-- ``invoice_create_manual``: a hand-made invoice, queued for the pipeline;
-- ``invoice_correct_and_resubmit``: new buyer/lines for a failed invoice, then the pipeline's
-  ``invoice_resubmit``.
-
-The catalogue's writes are in ``invoicing.catalogue.services``, the category aggregate in
-``invoicing.dashboard.stats`` and the alert mail job in ``invoicing.dashboard.selectors``.
+Pure apart from the tax-code lookup: nothing here writes. ``invoicing.issuing.actions`` turns a
+checked draft into an invoice.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
-from django.utils import timezone
-
-from audit.services import Actor, audit_record
-from invoicing.errors import ServiceError
-from invoicing.models import Invoice, InvoiceEvent, InvoiceLine
 from invoicing.rules.amounts import compute_line, compute_totals, money, split_with_tax, tax_for
+from invoicing.rules.errors import RuleResult
 from invoicing.rules.invoice import (
     DISCOUNT_LINE,
     DISCOUNTED_LINE,
@@ -34,8 +22,6 @@ from invoicing.rules.invoice import (
     validate_invoice,
 )
 from invoicing.taxcodes.selectors import tax_code_lookup_for
-
-logger = logging.getLogger(__name__)
 
 # --- drafts from the store form --------------------------------------------------------------
 
@@ -149,7 +135,7 @@ def manual_draft_build(*, invoice_type: str, buyer: dict, remark: str, price_inc
         buyer_is_person=bool(buyer.get("is_person")), remark=remark,
     )
     by_row = {entered.row: entered for entered in lines}
-    result = validate_invoice(draft, lookup=tax_code_lookup_for(codes={line.tax_code for line in draft.lines}))
+    result = draft_validate(draft)
     warnings: dict[str, list[str]] = defaultdict(list)
     for bucket, items in ((errors, result.errors), (warnings, result.warnings)):
         for error in items:
@@ -170,80 +156,75 @@ def _rule_target(rule_field: str, sources, by_row, prefix: str) -> str:
     return _BUYER_FIELD.get(rule_field, "__all__")
 
 
-def _buyer_fields(buyer: dict) -> dict:
-    return {
-        "buyer_name": buyer.get("name", ""), "buyer_tax_id": buyer.get("tax_id", ""),
-        "buyer_is_person": bool(buyer.get("is_person")), "buyer_address": buyer.get("address", ""),
-        "buyer_phone": buyer.get("phone", ""), "buyer_bank_name": buyer.get("bank_name", ""),
-        "buyer_bank_account": buyer.get("bank_account", ""), "buyer_email": buyer.get("email", ""),
-        "buyer_mobile": buyer.get("mobile", ""),
-    }
+def draft_validate(draft: InvoiceDraft, *, lookup=None) -> RuleResult:
+    """Every RULES.md check on a draft, against the tax codes as the database has them.
+
+    ``lookup``: one made for many drafts at once (``tax_code_lookup_for``), as the batch does.
+    """
+    lookup = lookup or tax_code_lookup_for(codes={line.tax_code for line in draft.lines})
+    return validate_invoice(draft, lookup=lookup)
 
 
-def _line_rows(invoice: Invoice, draft: InvoiceDraft) -> list[InvoiceLine]:
-    return [
-        InvoiceLine(
-            invoice=invoice, line_no=position, name=line.name, tax_code=line.tax_code, spec=line.spec,
-            unit=line.unit, quantity=line.quantity, unit_price=line.unit_price, amount=line.amount, rate=line.rate,
-            tax=line.tax, line_kind=line.kind, preferential=line.preferential,
-        )
-        for position, line in enumerate(draft.lines, start=1)
-    ]
-
-
-@transaction.atomic
-def invoice_create_manual(*, store, actor: Actor, manual: ManualDraft) -> Invoice:
-    """A clerk's invoice: stored pending with its lines, audit row and timeline step, then queued."""
-    from invoicing.issuing.pipeline import schedule_company_batch
-    from invoicing.orders.services import seller_snapshot
-
-    if not manual.ok:
-        raise ServiceError("invoice_invalid", "发票内容未通过校验，请按提示修改")
-    draft = manual.draft
-    company = store.company
-    now = timezone.now()
-    invoice = Invoice.objects.create(
-        company=company, store=store, kind=Invoice.Kind.BLUE, type=draft.kind, status=Invoice.Status.PENDING,
-        seller=seller_snapshot(company), total_amount=draft.total_amount, total_tax=draft.total_tax,
-        total_with_tax=draft.total_with_tax, remark=draft.remark, drawer=company.drawer_name,
-        order_received_at=now, **_buyer_fields(manual.buyer),
+def draft_from_invoice(invoice, lines) -> InvoiceDraft:
+    """A stored invoice (and its lines, in order) as the draft the rules check before upload."""
+    return InvoiceDraft(
+        kind=invoice.type,
+        lines=[
+            LineDraft(
+                name=line.name, tax_code=line.tax_code, rate=line.rate, amount=line.amount, tax=line.tax,
+                quantity=line.quantity.normalize() if line.quantity is not None else None,
+                unit_price=line.unit_price.normalize() if line.unit_price is not None else None,
+                spec=line.spec, unit=line.unit, kind=line.line_kind, preferential=line.preferential,
+            )
+            for line in lines
+        ],
+        total_amount=invoice.total_amount, total_tax=invoice.total_tax, total_with_tax=invoice.total_with_tax,
+        is_red=invoice.kind == "red", buyer_name=invoice.buyer_name, buyer_tax_id=invoice.buyer_tax_id,
+        buyer_is_person=invoice.buyer_is_person, remark=invoice.remark, number=invoice.number or "",
     )
-    InvoiceLine.objects.bulk_create(_line_rows(invoice, draft))
-    audit_record(actor=actor, action="invoice.create", obj=invoice, company=company, store=store,
-                 after={"status": invoice.status, "source": "manual", "total_with_tax": invoice.total_with_tax,
-                        "buyer_name": invoice.buyer_name, "lines": len(draft.lines)})
-    InvoiceEvent.objects.create(invoice=invoice, created_at=now, status_from="", status_to=invoice.status,
-                                message="门店手工开票，已提交开具", actor_label=actor.label[:150])
-    transaction.on_commit(lambda: schedule_company_batch(company.pk))
-    return invoice
 
 
-@transaction.atomic
-def invoice_correct_and_resubmit(*, invoice: Invoice, actor: Actor, manual: ManualDraft) -> Invoice:
-    """Replace a failed (or draft) invoice's buyer and lines with corrected ones, then resubmit it."""
-    from invoicing.issuing.transitions import invoice_resubmit, invoice_submit
+def draft_from_order_lines(*, invoice_type: str, buyer: dict, remark: str, lines: list[dict], totals) -> InvoiceDraft:
+    """An order's stored lines (``Order.lines``: figures as strings; rate and tax empty while a line
+    waits for its tax code) as a draft. ``totals``: (amount, tax, with tax) as received."""
+    return InvoiceDraft(
+        kind=invoice_type,
+        lines=[
+            LineDraft(
+                name=line["name"], tax_code=line["tax_code"], rate=stored_decimal(line["rate"]),
+                amount=stored_decimal(line["amount"]), tax=stored_decimal(line.get("tax")),
+                quantity=stored_decimal(line.get("quantity")), unit_price=stored_decimal(line.get("unit_price")),
+                spec=line.get("spec", ""), unit=line.get("unit", ""), kind=NORMAL_LINE,
+                preferential=line.get("preferential", ""),
+            )
+            for line in lines
+        ],
+        total_amount=totals[0], total_tax=totals[1], total_with_tax=totals[2],
+        buyer_name=buyer.get("name", ""), buyer_tax_id=buyer.get("tax_id", ""),
+        buyer_is_person=bool(buyer.get("is_person")), remark=remark,
+    )
 
-    invoice = Invoice.objects.select_for_update().select_related("company", "store").get(pk=invoice.pk)
-    if invoice.status not in (Invoice.Status.FAILED, Invoice.Status.DRAFT):
-        raise ServiceError("invoice_not_editable", "只有开具失败或待人工开具的发票可以修改后提交")
-    if not manual.ok:
-        raise ServiceError("invoice_invalid", "发票内容未通过校验，请按提示修改")
-    draft = manual.draft
-    before = {"total_with_tax": invoice.total_with_tax, "buyer_name": invoice.buyer_name,
-              "buyer_tax_id": invoice.buyer_tax_id, "type": invoice.type, "lines": invoice.lines.count()}
-    for name, value in _buyer_fields(manual.buyer).items():
-        setattr(invoice, name, value)
-    invoice.type = draft.kind
-    invoice.remark = draft.remark
-    invoice.total_amount, invoice.total_tax, invoice.total_with_tax = (
-        draft.total_amount, draft.total_tax, draft.total_with_tax)
-    invoice.save()
-    invoice.lines.all().delete()
-    InvoiceLine.objects.bulk_create(_line_rows(invoice, draft))
-    audit_record(actor=actor, action="invoice.correct", obj=invoice, company=invoice.company, store=invoice.store,
-                 before=before, after={"total_with_tax": invoice.total_with_tax, "buyer_name": invoice.buyer_name,
-                                       "buyer_tax_id": invoice.buyer_tax_id, "type": invoice.type,
-                                       "lines": len(draft.lines)})
-    if invoice.status == Invoice.Status.DRAFT:
-        return invoice_submit(invoice=invoice, actor=actor)
-    return invoice_resubmit(invoice=invoice, actor=actor)
+
+def draft_from_red_form(form, *, remark: str) -> InvoiceDraft:
+    """The red invoice of a confirmed red-letter form: its lines as on the form, the blue line's
+    name, code, rate and flags."""
+    lines = list(form.lines.select_related("blue_line").order_by("position"))
+    return InvoiceDraft(
+        kind=form.blue_invoice.type,
+        lines=[
+            LineDraft(
+                name=line.blue_line.name, tax_code=line.blue_line.tax_code, rate=line.blue_line.rate,
+                amount=line.amount, tax=line.tax, quantity=line.quantity, unit_price=line.unit_price,
+                spec=line.blue_line.spec, unit=line.blue_line.unit, kind=NORMAL_LINE,
+                preferential=line.blue_line.preferential,
+            )
+            for line in lines
+        ],
+        total_amount=form.amount, total_tax=form.tax, total_with_tax=form.amount + form.tax, is_red=True,
+        remark=remark,
+    )
+
+
+def stored_decimal(value) -> Decimal | None:
+    """A figure of a stored order line back as a Decimal; None when absent."""
+    return None if value in (None, "") else Decimal(str(value))

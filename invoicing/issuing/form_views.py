@@ -18,7 +18,7 @@ from audit.services import Actor
 from invoicing.errors import ServiceError
 from invoicing.forms import IssueForm, issue_initial_from_invoice
 from invoicing.issuing import selectors as queries
-from invoicing.issuing.drafts import invoice_correct_and_resubmit, invoice_create_manual
+from invoicing.issuing.actions import invoice_correct_and_resubmit, invoice_create_manual
 from invoicing.models import Invoice
 from invoicing.rules.amounts import fmt_money, fmt_number, fmt_rate
 from stores.access import access_for

@@ -27,15 +27,15 @@ ACTOR = Actor.job("numbers")
 
 
 def block_size() -> int:
-    return int(getattr(settings, "TAX_NUMBER_BLOCK_SIZE", 1000))
+    return int(settings.TAX_NUMBER_BLOCK_SIZE)
 
 
 def low_water() -> int:
-    return int(getattr(settings, "TAX_NUMBER_LOW_WATER", 200))
+    return int(settings.TAX_NUMBER_LOW_WATER)
 
 
 def quota_chunk() -> Decimal:
-    return Decimal(str(getattr(settings, "TAX_QUOTA_DOWNLOAD_CHUNK", "1000000")))
+    return Decimal(str(settings.TAX_QUOTA_DOWNLOAD_CHUNK))
 
 
 def current_year() -> int:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from audit.services import Actor
 from invoicing import enqueue as q
 from invoicing.dashboard.stats import StatsDelta
+from invoicing.issuing.drafts import draft_from_invoice, draft_validate
 from invoicing.issuing.numbers import (
     current_year,
     low_water,
@@ -42,8 +43,7 @@ from invoicing.issuing.numbers import (
 from invoicing.issuing.platform import provider_for, taxpayer_refusal
 from invoicing.issuing.transitions import begin, record_transitions
 from invoicing.models import Invoice, InvoiceLine, Order, UploadBatch
-from invoicing.platform_mapping import format_issue_time, invoice_draft, invoice_payload
-from invoicing.rules.invoice import validate_invoice
+from invoicing.platform_mapping import format_issue_time, invoice_payload
 from invoicing.taxapi import PermanentError, RetryableError, UnknownOutcomeError
 from invoicing.taxapi.base import InvoiceOutcomeStatus
 from invoicing.taxapi.errors import BusinessError
@@ -69,12 +69,8 @@ QUOTA = "quota"
 REUSABLE_NUMBER_FAILURES = {PLATFORM_REFUSED, BATCH_REFUSED}
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def poll_delay() -> float:
-    return float(_setting("TAX_POLL_DELAY", 3))
+    return float(settings.TAX_POLL_DELAY)
 
 
 # --- scheduling -----------------------------------------------------------------------------------
@@ -82,16 +78,12 @@ def poll_delay() -> float:
 
 def schedule_company_batch(company_id: int, *, delay: float = 0) -> bool:
     """Enqueue the company's batch job unless one is already waiting (never raises)."""
-    from invoicing.issuing import jobs
-
-    return q.enqueue("tax", jobs.company_batch, company_id, delay=delay, retry=True,
+    return q.enqueue("tax", "invoicing.issuing.jobs.company_batch", company_id, delay=delay, retry=True,
                      coalesce_key=f"batch:{company_id}", coalesce_ttl=60)
 
 
 def schedule_poll(batch_id: int, *, delay: float | None = None) -> bool:
-    from invoicing.issuing import jobs
-
-    return q.enqueue("tax", jobs.upload_batch_poll, batch_id, delay=poll_delay() if delay is None else delay)
+    return q.enqueue("tax", "invoicing.issuing.jobs.upload_batch_poll", batch_id, delay=poll_delay() if delay is None else delay)
 
 
 # --- the batch job --------------------------------------------------------------------------------
@@ -104,7 +96,7 @@ def company_batch_run(*, company_id: int) -> dict:
     company = Company.objects.get(pk=company_id)
     provider = provider_for(company)
     report = {"resumed": 0, "prepared": 0}
-    stuck_before = timezone.now() - timedelta(seconds=int(_setting("TAX_STUCK_SENDING_SECONDS", 300)))
+    stuck_before = timezone.now() - timedelta(seconds=int(settings.TAX_STUCK_SENDING_SECONDS))
     UploadBatch.objects.filter(company=company, status=B.SENDING, claimed_at__lt=stuck_before).update(
         status=B.UNKNOWN, last_error="上传中断（进程退出），将以相同号码重新上传核实")
     for batch_id in (UploadBatch.objects.filter(company=company, status__in=[B.PREPARED, B.UNKNOWN])
@@ -128,9 +120,7 @@ def company_batch_run(*, company_id: int) -> dict:
         schedule_company_batch(company_id)
     # Fetch the next number block ahead of need, off this batch's path.
     if not refusal and numbers_available(company) < low_water():
-        from invoicing.issuing import jobs
-
-        q.enqueue("tax", jobs.number_blocks_refill, company_id, retry=True,
+        q.enqueue("tax", "invoicing.issuing.jobs.number_blocks_refill", company_id, retry=True,
                   coalesce_key=f"refill:{company_id}", coalesce_ttl=60)
     if batch is not None and batch.invoice_count:
         upload_batch_send(batch_id=batch.pk, provider=provider)
@@ -159,7 +149,7 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
             if refusal:
                 failed.append(_fail(invoice, TAXPAYER_STATUS, refusal))
                 continue
-            result = validate_invoice(invoice_draft(invoice, lines), lookup=code_lookup)
+            result = draft_validate(draft_from_invoice(invoice, lines), lookup=code_lookup)
             if not result.ok:
                 message = "；".join(error.message for error in result.errors[:5])
                 failed.append(_fail(invoice, VALIDATION, f"本地校验未通过：{message}。请修改后重新提交"))
@@ -283,7 +273,7 @@ def _batch_mark(batch_id: int, status: str, message: str) -> None:
 
 
 def _first_retry_interval() -> float:
-    intervals = list(_setting("TAX_RETRY_INTERVALS", q.DEFAULT_RETRY_INTERVALS))
+    intervals = list(settings.TAX_RETRY_INTERVALS)
     return float(intervals[0]) if intervals else 0
 
 
@@ -330,7 +320,7 @@ def upload_batch_poll(*, batch_id: int) -> str:
         raise
     if result.processing:
         UploadBatch.objects.filter(pk=batch_id).update(polls=F("polls") + 1, updated_at=timezone.now())
-        if batch.polls + 1 < int(_setting("TAX_POLL_MAX", 40)):
+        if batch.polls + 1 < int(settings.TAX_POLL_MAX):
             if poll_delay() == 0:
                 time.sleep(0.2)
             schedule_poll(batch_id)
@@ -401,8 +391,8 @@ def pipeline_sweep() -> dict:
     """Find work whose job was lost (Redis down, worker killed) and enqueue it again. Idempotent."""
     close_old_connections()
     now = timezone.now()
-    pending_age = timedelta(seconds=int(_setting("TAX_SWEEP_PENDING_AGE", 60)))
-    stuck_age = timedelta(seconds=int(_setting("TAX_STUCK_SENDING_SECONDS", 300)))
+    pending_age = timedelta(seconds=int(settings.TAX_SWEEP_PENDING_AGE))
+    stuck_age = timedelta(seconds=int(settings.TAX_STUCK_SENDING_SECONDS))
     report = {"stuck_batches": 0, "companies": 0, "polls": 0}
     report["stuck_batches"] = UploadBatch.objects.filter(status=B.SENDING, claimed_at__lt=now - stuck_age).update(
         status=B.UNKNOWN, last_error="上传中断（进程退出），将以相同号码重新上传核实", updated_at=now)

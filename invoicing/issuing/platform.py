@@ -28,7 +28,7 @@ TAXPAYER_OK = {"03", "09"}
 
 def rate_limit_wait(unit_id: str) -> None:
     """Block until this unit may make one more call in the current one-second window."""
-    limit = int(getattr(settings, "TAX_PLATFORM_RATE_PER_SECOND", 20))
+    limit = int(settings.TAX_PLATFORM_RATE_PER_SECOND)
     if limit <= 0:
         return
     try:
@@ -74,7 +74,7 @@ def taxpayer_refusal(company, provider) -> str:
     if status is None:
         info = provider.taxpayer_info()
         status = f"{info.status_code}|{info.status_name}"
-        cache.set(key, status, timeout=int(getattr(settings, "TAXPAYER_STATUS_TTL", 3600)))
+        cache.set(key, status, timeout=int(settings.TAXPAYER_STATUS_TTL))
     code, _, name = status.partition("|")
     if code in TAXPAYER_OK:
         return ""

@@ -23,8 +23,8 @@ def invoice_status_sync(*, limit: int | None = None) -> dict:
     """FPZTXXCX for issued invoices of the last days not checked within the hour (oldest check first)."""
     close_old_connections()
     now = timezone.now()
-    limit = limit or int(getattr(settings, "TAX_STATUS_SYNC_LIMIT", 200))
-    days = int(getattr(settings, "TAX_STATUS_SYNC_DAYS", 30))
+    limit = limit or int(settings.TAX_STATUS_SYNC_LIMIT)
+    days = int(settings.TAX_STATUS_SYNC_DAYS)
     candidates = list(
         Invoice.objects.select_related("company", "store")
         .filter(status=Invoice.Status.ISSUED, kind=Invoice.Kind.BLUE, confirmed_at__gte=now - timedelta(days=days))

@@ -1,7 +1,9 @@
-"""Invoice state changes: each writes the row, its audit event, a timeline step, the day figures
-and (after commit) the webhooks, in the caller's transaction.
+"""Invoice status transitions: the allowed ones as one table, and ``record_transitions``.
 
-``record_transitions`` is the one place that does this, for one invoice or a batch of 100.
+``record_transitions`` is the one place that writes a change of state — the row, its audit event,
+a timeline step, the day figures and (after commit) deliveries and webhooks — in the caller's
+transaction, for one invoice or a batch of 100. A transition missing from ``ALLOWED`` is a bug
+and raises.
 """
 
 from __future__ import annotations
@@ -11,14 +13,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from audit.services import Actor, AuditEntry, audit_record_many
-from invoicing.dashboard.stats import StatsDelta
-from invoicing.models import Invoice, InvoiceEvent, InvoiceLine
+from invoicing.dashboard.stats import StatsDelta, category_stats_record_issued
+from invoicing.delivery.services import delivery_enqueue_for_issued
+from invoicing.integrations.webhooks import webhooks_queue_for_invoices
+from invoicing.models import Invoice, InvoiceEvent
 
 S = Invoice.Status
+
+# status before → the statuses it may become. Created as DRAFT (waiting for a person) or PENDING.
+# ISSUED is final: a 数电票 is never voided, only reversed by a red invoice of its own.
+ALLOWED: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.PENDING, S.CANCELLED}),
+    S.PENDING: frozenset({S.UPLOADING, S.FAILED, S.CANCELLED}),
+    S.UPLOADING: frozenset({S.ISSUED, S.FAILED}),
+    S.FAILED: frozenset({S.PENDING, S.CANCELLED}),
+    S.ISSUED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(ValueError):
+    """A status change the table does not allow (a programming error, never a user's)."""
 
 
 def invoice_snapshot(invoice: Invoice) -> dict:
@@ -50,6 +69,10 @@ def record_transitions(transitions: Iterable[Transition], *, actor: Actor, actio
     transitions = list(transitions)
     if not transitions:
         return
+    for t in transitions:
+        before, after = t.before["status"], t.invoice.status
+        if before != after and after not in ALLOWED[before]:
+            raise IllegalTransition(f"invoice {t.invoice.pk}: {before} → {after} is not an allowed transition")
     now = timezone.now()
     invoices = [t.invoice for t in transitions]
     for invoice in invoices:
@@ -79,15 +102,10 @@ def record_transitions(transitions: Iterable[Transition], *, actor: Actor, actio
         stats.write()
     newly_issued = [t.invoice for t in transitions if t.before["status"] != S.ISSUED and t.invoice.status == S.ISSUED]
     if newly_issued:
-        from invoicing.dashboard.stats import category_stats_record_issued
-        from invoicing.delivery.services import delivery_enqueue_for_issued
-
         category_stats_record_issued(invoices=newly_issued)
         if settings.INVOICE_AUTO_DELIVERY:
             for invoice in newly_issued:
                 delivery_enqueue_for_issued(invoice.pk)  # after commit; the delivery sweep catches a miss
-    from invoicing.integrations.webhooks import webhooks_queue_for_invoices
-
     changed = [t.invoice for t in transitions
                if t.before["status"] != t.invoice.status and t.invoice.status in (S.ISSUED, S.FAILED, S.CANCELLED)]
     webhooks_queue_for_invoices(changed)
@@ -125,87 +143,3 @@ def bulk_set(invoices: list[Invoice], fields: list[str]) -> None:
            f"AS v(id, {columns}) WHERE t.id = v.id")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def _company_invoice_lock(invoice_id: int) -> Invoice:
-    return Invoice.objects.select_for_update().select_related("company", "store").get(pk=invoice_id)
-
-
-@transaction.atomic
-def invoice_cancel(*, invoice: Invoice, actor: Actor, reason: str = "") -> Invoice:
-    """Cancel an invoice that was never uploaded (a 数电票 that was issued can only be reversed)."""
-    from invoicing.errors import ServiceError
-
-    invoice = _company_invoice_lock(invoice.pk)
-    if invoice.status not in (S.DRAFT, S.PENDING, S.FAILED):
-        if invoice.status == S.ISSUED:
-            raise ServiceError("invoice_issued", "数电发票开具后不能作废或取消，只能开具红字发票冲销")
-        raise ServiceError("invoice_uploading", "发票正在上传税务平台，不能取消；请等待结果")
-    t = begin(invoice, reason or "已取消")
-    invoice.status = S.CANCELLED
-    record_transitions([t], actor=actor, action="invoice.cancel", update_fields=["status"])
-    return invoice
-
-
-@transaction.atomic
-def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
-    """Send a draft (waiting for a person) to the pipeline."""
-    from invoicing.errors import ServiceError
-    from invoicing.issuing.pipeline import schedule_company_batch
-
-    invoice = _company_invoice_lock(invoice.pk)
-    if invoice.status != S.DRAFT:
-        raise ServiceError("invoice_not_draft", "只有草稿状态的发票可以提交开具")
-    from invoicing.taxcodes.coding import remember_accepted, uncoded_lines
-
-    uncoded = uncoded_lines(invoice)
-    if uncoded:
-        rows = "、".join(f"第{n}行" for n in uncoded[:10]) + ("等" if len(uncoded) > 10 else "")
-        raise ServiceError("invoice_lines_uncoded",
-                           f"{rows}尚未选择税收分类编码，请先为这些明细选择编码，再提交开具")
-    remembered = remember_accepted(invoice)
-    message = "提交开具"
-    if remembered:
-        message += "；已记住" + "、".join(f"第{n}行" for n in remembered) + "的税收分类编码，同名商品下次自动赋码"
-    t = begin(invoice, message)
-    invoice.status = S.PENDING
-    record_transitions([t], actor=actor, action="invoice.submit", update_fields=["status"])
-    transaction.on_commit(lambda: schedule_company_batch(invoice.company_id))
-    return invoice
-
-
-@transaction.atomic
-def invoice_resubmit(*, invoice: Invoice, actor: Actor) -> Invoice:
-    """Send a failed invoice (after it was fixed) back to the pipeline.
-
-    Number reuse: a number the platform *refused* (per-invoice status 02, or a whole batch refused
-    before processing) was never consumed by an issued invoice, so the invoice keeps it and uploads
-    it again with the corrected content — unless the year changed (numbers never cross a year).
-    A number the platform holds for *another* content (03 with a different total) is never reused:
-    the invoice gives it up (kept in ``previous_numbers``) and gets a fresh one.
-    """
-    from invoicing.errors import ServiceError
-    from invoicing.issuing.pipeline import REUSABLE_NUMBER_FAILURES, schedule_company_batch
-
-    invoice = _company_invoice_lock(invoice.pk)
-    if invoice.status != S.FAILED:
-        raise ServiceError("invoice_not_failed", "只有开具失败的发票可以重新提交")
-    t = begin(invoice, "修改后重新提交")
-    current_year = timezone.localtime().strftime("%y")
-    if invoice.number and (invoice.failure_code not in REUSABLE_NUMBER_FAILURES
-                           or invoice.number[:2] != current_year):
-        invoice.previous_numbers = [*invoice.previous_numbers, invoice.number]
-        invoice.number = None
-    invoice.status = S.PENDING
-    invoice.failure_code = ""
-    invoice.failure_message = ""
-    invoice.upload_batch = None
-    record_transitions([t], actor=actor, action="invoice.resubmit",
-                       update_fields=["status", "number", "previous_numbers", "failure_code", "failure_message",
-                                      "upload_batch"])
-    transaction.on_commit(lambda: schedule_company_batch(invoice.company_id))
-    return invoice
-
-
-def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
-    return list(invoice.lines.order_by("line_no"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -11,18 +10,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import Actor
+from invoicing.delivery import services as delivery
+from invoicing.delivery.services import DeliveryError
 from invoicing.errors import ServiceError
 from invoicing.forms import FAILURE_REASONS, InvoiceFilterForm
+from invoicing.issuing import actions
 from invoicing.issuing import selectors as queries
 from invoicing.models import Invoice
 from invoicing.rules.amounts import fmt_money, fmt_rate
 from invoicing.rules.invoice import PLATFORM_RATES
+from invoicing.taxcodes.coding import invoice_line_code_choose
 from stores.access import access_for
 
 S = Invoice.Status
@@ -97,27 +100,6 @@ def invoice_export(request):
     return response
 
 
-def delivery_service(name: str = "invoice_resend"):
-    """The delivery engineer's resend service, when it has landed (else None: the button is hidden)."""
-    for module_name in ("invoicing.delivery.services", "invoicing.delivery"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for attr in (name, "invoice_deliver"):
-            if callable(getattr(module, attr, None)):
-                return getattr(module, attr)
-    return None
-
-
-def reverse_url(invoice) -> str:
-    """The red-letter screen for this invoice, when issue 5's URL exists."""
-    try:
-        return reverse("invoicing:invoice_reverse", args=[invoice.pk])
-    except NoReverseMatch:
-        return ""
-
-
 @login_required
 @require_GET
 def invoice_detail(request, invoice_id: int):
@@ -131,10 +113,11 @@ def invoice_detail(request, invoice_id: int):
         "submit": access.can("invoice.issue", store) and invoice.status == S.DRAFT,
         "resubmit": access.can("invoice.issue", store) and invoice.status == S.FAILED,
         "edit": access.can("invoice.issue", store) and invoice.status in (S.FAILED, S.DRAFT),
-        "resend": (access.can("invoice.resend", store) and invoice.status == S.ISSUED
-                   and delivery_service() is not None),
-        "reverse_url": (reverse_url(invoice) if access.can("invoice.reverse_request", store)
-                        and invoice.status == S.ISSUED and invoice.kind == Invoice.Kind.BLUE else ""),
+        "resend": access.can("invoice.resend", store) and invoice.status == S.ISSUED,
+        "download": invoice.status == S.ISSUED,
+        "reverse_url": (reverse("invoicing:invoice_reverse", args=[invoice.pk])
+                        if access.can("invoice.reverse_request", store) and invoice.status == S.ISSUED
+                        and invoice.kind == Invoice.Kind.BLUE else ""),
     }
     lines = list(invoice.lines.order_by("line_no"))
     order_lines = {x.get("line_no"): x for x in (invoice.order.lines if invoice.order_id else [])}
@@ -182,8 +165,6 @@ def _line_coding(order_line: dict | None) -> dict | None:
 @require_POST
 def invoice_line_code(request, invoice_id: int, line_no: int):
     """A person chooses the tax code of a line that waits for one (remembered for next time)."""
-    from invoicing.taxcodes.coding import invoice_line_code_choose
-
     code = (request.POST.get("tax_code_other") or "").strip() or (request.POST.get("tax_code") or "").strip()
     rate_text = (request.POST.get("rate") or "").strip()
     try:
@@ -213,24 +194,12 @@ def invoice_status(request, invoice_id: int):
     }, json_dumps_params={"ensure_ascii": False})
 
 
-def _user_errors() -> tuple:
-    """Errors whose message is meant for the user: ours, and the delivery app's once it exists."""
-    errors = [ServiceError]
-    try:
-        from invoicing.delivery.services import DeliveryError
-
-        errors.append(DeliveryError)
-    except ImportError:
-        pass
-    return tuple(errors)
-
-
 def _act(request, invoice_id: int, perm: str, action, done: str):
     invoice = queries.invoice_detail(user=request.user, invoice_id=invoice_id)
     access_for(request).require(perm, invoice.store)
     try:
         action(invoice=invoice, actor=Actor.for_user(request.user))
-    except _user_errors() as exc:
+    except (ServiceError, DeliveryError) as exc:
         messages.error(request, getattr(exc, "message", None) or str(exc))
     else:
         messages.success(request, done)
@@ -240,43 +209,32 @@ def _act(request, invoice_id: int, perm: str, action, done: str):
 @login_required
 @require_POST
 def invoice_cancel(request, invoice_id: int):
-    from invoicing.issuing.transitions import invoice_cancel as cancel
-
     reason = (request.POST.get("reason") or "").strip()[:200]
     return _act(request, invoice_id, "invoice.cancel",
-                lambda invoice, actor: cancel(invoice=invoice, actor=actor, reason=reason),
+                lambda invoice, actor: actions.invoice_cancel(invoice=invoice, actor=actor, reason=reason),
                 _("发票已取消。"))
 
 
 @login_required
 @require_POST
 def invoice_submit(request, invoice_id: int):
-    from invoicing.issuing.transitions import invoice_submit as submit
-
-    return _act(request, invoice_id, "invoice.issue", submit, _("已提交开具，请稍候查看结果。"))
+    return _act(request, invoice_id, "invoice.issue", actions.invoice_submit, _("已提交开具，请稍候查看结果。"))
 
 
 @login_required
 @require_POST
 def invoice_resubmit(request, invoice_id: int):
-    from invoicing.issuing.transitions import invoice_resubmit as resubmit
-
-    return _act(request, invoice_id, "invoice.issue", resubmit, _("已重新提交开具，请稍候查看结果。"))
+    return _act(request, invoice_id, "invoice.issue", actions.invoice_resubmit, _("已重新提交开具，请稍候查看结果。"))
 
 
 @login_required
 @require_POST
 def invoice_resend(request, invoice_id: int):
-    service = delivery_service()
-    if service is None:
-        invoice = queries.invoice_detail(user=request.user, invoice_id=invoice_id)
-        messages.error(request, _("发票交付功能尚未启用，暂不能重发。"))
-        return redirect("invoicing:invoice_detail", invoice_id=invoice.pk)
     email = (request.POST.get("email") or "").strip()[:254]
     mobile = (request.POST.get("mobile") or "").strip()[:20]
 
     def resend(invoice, actor):
         extra = {"email": email, "mobile": mobile} if (email or mobile) else {}
-        return service(invoice=invoice, actor=actor, **extra)
+        return delivery.invoice_resend(invoice=invoice, actor=actor, **extra)
 
     return _act(request, invoice_id, "invoice.resend", resend, _("已安排重发发票，稍后可在交付记录中查看结果。"))

@@ -1,8 +1,7 @@
 """Refunds: before the invoice is uploaded they shrink or cancel it; after, they wait for a red letter.
 
-The red-letter engineer's entry points are ``invoicing.selectors.refunds_awaiting_red_letter``
-(what to reverse: the refund, its order's issued blue invoice, the refunded lines/amount) and
-``refund_mark_reversed`` (call it in the transaction that creates the red invoice).
+What to reverse is ``invoicing.orders.selectors.refunds_awaiting_red_letter``; the red-letter
+package reverses it (``invoicing.redletter.refunds``) and calls ``refund_mark_reversed``.
 """
 
 from __future__ import annotations
@@ -13,11 +12,13 @@ from decimal import Decimal
 from django.db import transaction
 
 from audit.services import Actor, audit_record
+from invoicing.enqueue import enqueue
 from invoicing.errors import ServiceError
+from invoicing.issuing.actions import invoice_line_rows
+from invoicing.issuing.drafts import draft_from_order_lines
+from invoicing.issuing.drafts import stored_decimal as _dec
 from invoicing.issuing.transitions import begin, record_transitions
 from invoicing.models import Invoice, InvoiceLine, Order, Refund
-from invoicing.orders.services import invoice_lines_from
-from invoicing.orders.services import stored_decimal as _dec
 from invoicing.rules.amounts import compute_line, compute_totals, unit_price
 
 S = Invoice.Status
@@ -86,8 +87,6 @@ def refund_receive(*, store, parsed, actor: Actor) -> tuple[Refund, bool]:
                         "status": refund.status})
     if status == Refund.Status.AWAITING_RED_LETTER:
         # Reverse right after commit; the periodic refunds_reverse_pending job catches any miss.
-        from invoicing.redletter.services import refund_schedule_reversal
-
         refund_pk = refund.pk
         transaction.on_commit(lambda: refund_schedule_reversal(refund_pk))
     if invoice is not None and status == Refund.Status.APPLIED:
@@ -128,10 +127,17 @@ def _reduce_invoice(invoice: Invoice, order: Order, per_line, refund: Refund, ac
         return
     totals = compute_totals((line["amount"], line["tax"] or Decimal(0)) for line in new_lines)
     InvoiceLine.objects.filter(invoice=invoice).delete()
-    InvoiceLine.objects.bulk_create(invoice_lines_from(invoice, new_lines))
+    draft = draft_from_order_lines(invoice_type=invoice.type, buyer={}, remark=invoice.remark, lines=new_lines,
+                                   totals=(totals.amount, totals.tax, totals.with_tax))
+    InvoiceLine.objects.bulk_create(invoice_line_rows(invoice, draft))
     invoice.total_amount, invoice.total_tax, invoice.total_with_tax = totals.amount, totals.tax, totals.with_tax
     record_transitions([t], actor=actor, action="invoice.reduce",
                        update_fields=["total_amount", "total_tax", "total_with_tax"])
+
+
+def refund_schedule_reversal(refund_id: int) -> bool:
+    """Reverse right after commit instead of waiting for the periodic job (never raises)."""
+    return enqueue("tax", "invoicing.redletter.jobs.refund_reverse", refund_id, retry=True)
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Receiving paid orders: store them, and create their invoice in the same transaction."""
+"""Receiving paid orders: store them, and create their invoice (``invoice_create_many``) in the same transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from audit.services import Actor, AuditEntry, audit_record_many
 from invoicing.dashboard.stats import StatsDelta
-from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Order
+from invoicing.issuing.actions import NewInvoice, buyer_snapshot, invoice_create_many
+from invoicing.issuing.drafts import draft_from_order_lines
+from invoicing.models import Invoice, Order
 
 logger = logging.getLogger(__name__)
 
@@ -31,19 +33,9 @@ def rollout_selects(*, order_no: str, percent: int) -> bool:
     return int(hashlib.sha256(order_no.encode()).hexdigest(), 16) % 100 < percent
 
 
-def seller_snapshot(company) -> dict:
-    return {"tax_id": company.tax_id, "name": company.name, "address": company.address, "phone": company.phone,
-            "bank_name": company.bank_name, "bank_account": company.bank_account}
-
-
 def _json_line(line: dict) -> dict:
     """An order line as stored in ``Order.lines``: Decimals as strings, the rest as parsed."""
     return {key: str(value) if isinstance(value, Decimal) else value for key, value in line.items()}
-
-
-def stored_decimal(value) -> Decimal | None:
-    """A figure of a stored order line (``_json_line``) back as a Decimal; None when absent."""
-    return None if value in (None, "") else Decimal(str(value))
 
 
 def order_receive_many(*, store, parsed_orders: list, actor: Actor, api_key=None,
@@ -111,67 +103,36 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
         return outcomes
 
     Order.objects.bulk_create([order for _, order in new_orders])
-    invoices = []
-    for _parsed, order in new_orders:
-        invoices.append(Invoice(
-            company=company, store=store, order=order, kind=Invoice.Kind.BLUE, type=order.invoice_type,
-            status=Invoice.Status.PENDING if order.status == Order.Status.INVOICING else Invoice.Status.DRAFT,
-            buyer_name=order.buyer_name, buyer_tax_id=order.buyer_tax_id, buyer_is_person=order.buyer_is_person,
-            buyer_address=order.buyer_address, buyer_phone=order.buyer_phone,
-            buyer_bank_name=order.buyer_bank_name, buyer_bank_account=order.buyer_bank_account,
-            buyer_email=order.buyer_email, buyer_mobile=order.buyer_mobile, seller=seller_snapshot(company),
-            total_amount=order.total_amount, total_tax=order.total_tax, total_with_tax=order.total_with_tax,
-            remark=order.remark, drawer=company.drawer_name, order_received_at=order.received_at or now,
-        ))
-    Invoice.objects.bulk_create(invoices)
-    lines = []
-    for (parsed, _order), invoice in zip(new_orders, invoices, strict=True):
-        lines += invoice_lines_from(invoice, parsed.lines)
-    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
-
+    new = []
     stats = StatsDelta()
-    events = []
     entries = []
-    for (parsed, order), invoice in zip(new_orders, invoices, strict=True):
-        coding = [line["line_no"] for line in parsed.lines if line.get("tax_code_status")]
+    for parsed, order in new_orders:
         entries.append(AuditEntry(actor=actor, action="order.receive", obj=order, company=company, store=store,
                                   after={"order_no": order.order_no, "total_with_tax": order.total_with_tax,
                                          "status": order.status, "source": order.source}))
-        after = {"status": invoice.status, "order": order.order_no, "total_with_tax": invoice.total_with_tax}
+        pending = order.status == Order.Status.INVOICING
+        coding = [line["line_no"] for line in parsed.lines if line.get("tax_code_status")]
+        facts = {"order": order.order_no}
         if coding:
-            after["auto_coded_lines"] = [n for n in coding if parsed.lines[n - 1]["tax_code_status"] == "auto"]
-            after["lines_awaiting_code"] = [n for n in coding if parsed.lines[n - 1]["tax_code_status"] != "auto"]
-        entries.append(AuditEntry(actor=actor, action="invoice.create", obj=invoice, company=company, store=store,
-                                  after=after))
-        if invoice.status == Invoice.Status.PENDING:
+            facts["auto_coded_lines"] = [n for n in coding if parsed.lines[n - 1]["tax_code_status"] == "auto"]
+            facts["lines_awaiting_code"] = [n for n in coding if parsed.lines[n - 1]["tax_code_status"] != "auto"]
+        if pending:
             message = "按自动开票比例自动开具"
         elif parsed.coding_notes:
             message = "；".join(parsed.coding_notes)
         else:
             message = "等待门店人工确认开具"
-        events.append(InvoiceEvent(
-            invoice=invoice, created_at=now, status_from="", status_to=invoice.status, actor_label=actor.label[:150],
-            message=message[:500],
+        new.append(NewInvoice(
+            store=store, order=order, status=Invoice.Status.PENDING if pending else Invoice.Status.DRAFT,
+            draft=draft_from_order_lines(invoice_type=order.invoice_type, buyer=parsed.buyer, remark=order.remark,
+                                         lines=order.lines,
+                                         totals=(order.total_amount, order.total_tax, order.total_with_tax)),
+            buyer=buyer_snapshot(parsed.buyer), received_at=order.received_at or now, message=message, audit=facts,
         ))
         stats.order_received(order)
     audit_record_many(entries)
-    InvoiceEvent.objects.bulk_create(events)
+    invoice_create_many(new=new, actor=actor, source=source)
     stats.write()
-    if any(invoice.status == Invoice.Status.PENDING for invoice in invoices):
-        from invoicing.issuing.pipeline import schedule_company_batch
-
-        transaction.on_commit(lambda: schedule_company_batch(company.pk))
     return outcomes
 
 
-def invoice_lines_from(invoice: Invoice, lines: list[dict]) -> list[InvoiceLine]:
-    dec = stored_decimal  # each figure as stored on the order line
-    return [
-        InvoiceLine(
-            invoice=invoice, line_no=position, name=line["name"], tax_code=line["tax_code"],
-            spec=line.get("spec", ""), unit=line.get("unit", ""), quantity=dec(line.get("quantity")),
-            unit_price=dec(line.get("unit_price")), amount=dec(line["amount"]), rate=dec(line["rate"]),
-            tax=dec(line.get("tax")), line_kind=InvoiceLine.LineKind.NORMAL, preferential=line.get("preferential", ""),
-        )
-        for position, line in enumerate(lines, start=1)
-    ]

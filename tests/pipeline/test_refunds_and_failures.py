@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 from audit.services import Actor
-from invoicing import selectors
 from invoicing.issuing import pipeline
-from invoicing.issuing.transitions import invoice_resubmit
+from invoicing.issuing.actions import invoice_resubmit
 from invoicing.models import Invoice, InvoiceLine, Order, Refund
+from invoicing.orders import selectors
 from sandbox.models import UploadedInvoice
 from tests.pipeline.conftest import an_order, connect_company, run_jobs
 

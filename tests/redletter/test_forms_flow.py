@@ -9,8 +9,9 @@ from django.core import mail
 from audit.models import AuditEvent
 from audit.services import Actor
 from invoicing.errors import ServiceError
+from invoicing.issuing import platform
 from invoicing.models import Invoice, RedLetterForm
-from invoicing.redletter import services
+from invoicing.redletter import applications, reminders, sync
 from invoicing.redletter.rules import Requested
 from invoicing.redletter.selectors import blue_invoice_remaining
 from sandbox.models import RedForm
@@ -20,8 +21,8 @@ ACTOR = Actor.job("test")
 
 
 def apply(invoice, *, reason="01", full=True, lines=None):
-    form = services.red_letter_form_request(invoice=invoice, actor=ACTOR, reason=reason, full=full, lines=lines)
-    return services.red_letter_form_submit(form_id=form.pk)
+    form = applications.red_letter_form_request(invoice=invoice, actor=ACTOR, reason=reason, full=full, lines=lines)
+    return applications.red_letter_form_submit(form_id=form.pk)
 
 
 def test_an_unbooked_invoice_is_reversed_in_full_without_confirmation(shop):
@@ -40,7 +41,7 @@ def test_an_unbooked_invoice_is_reversed_in_full_without_confirmation(shop):
     assert red.status == Invoice.Status.ISSUED, red.failure_message
     remaining = blue_invoice_remaining(blue)
     assert (remaining.status, remaining.status_label, remaining.remaining_with_tax) == ("reversed", "已全额红冲", 0)
-    status = services.provider_for(shop.company).invoice_status(number=blue.number)
+    status = platform.provider_for(shop.company).invoice_status(number=blue.number)
     assert status.state.value == "fully_reversed"
     actions = set(AuditEvent.objects.filter(object_type="invoicing.redletterform", object_id=str(form.pk))
                   .values_list("action", flat=True))
@@ -76,7 +77,7 @@ def test_a_booked_invoice_waits_for_the_buyer_who_confirms(shop):
     assert (form.state, form.red_invoice) == ("02", None)
     assert form.expires_at is not None
     shop.control("post", f"red-forms/{form.uuid}/buyer", {"action": "confirm"})
-    report = services.red_letter_forms_sync(company_id=shop.company.pk)
+    report = sync.red_letter_forms_sync(company_id=shop.company.pk)
     assert report["changed"] == 1
     form.refresh_from_db()
     assert form.state == "04" and form.red_invoice is not None
@@ -91,12 +92,12 @@ def test_a_denied_form_is_void_and_frees_the_lines_for_a_new_request(shop):
     form = apply(blue)
     assert blue_invoice_remaining(blue).remaining_with_tax == 0  # held by the open form
     shop.control("post", f"red-forms/{form.uuid}/buyer", {"action": "deny"})
-    form = services.red_letter_form_refresh(form_id=form.pk)
+    form = applications.red_letter_form_refresh(form_id=form.pk)
     assert (form.state, form.get_state_display(), form.is_void, form.red_invoice) == (
         "05", "作废（购方否认）", True, None)
     assert blue_invoice_remaining(blue).remaining_with_tax == D("339.00")
-    again = services.red_letter_form_reapply(form=form, actor=ACTOR)
-    again = services.red_letter_form_submit(form_id=again.pk)
+    again = applications.red_letter_form_reapply(form=form, actor=ACTOR)
+    again = applications.red_letter_form_submit(form_id=again.pk)
     assert again.state == "02" and again.amount == D("-300.00")
 
 
@@ -109,19 +110,19 @@ def test_an_unanswered_form_expires_after_72_hours_with_a_reminder_first(shop, m
     form = apply(blue)
     now = form.applied_at
 
-    assert services.red_letter_reminders_send(now=now + timedelta(hours=47)) == 0  # 25 h left: too early
-    assert services.red_letter_reminders_send(now=now + timedelta(hours=50)) == 1
-    assert services.red_letter_reminders_send(now=now + timedelta(hours=51)) == 0  # once per form
+    assert reminders.red_letter_reminders_send(now=now + timedelta(hours=47)) == 0  # 25 h left: too early
+    assert reminders.red_letter_reminders_send(now=now + timedelta(hours=50)) == 1
+    assert reminders.red_letter_reminders_send(now=now + timedelta(hours=51)) == 0  # once per form
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["manager@a1.example"]
     assert "将在 22 小时后自动作废" in mail.outbox[0].subject and form.number in mail.outbox[0].subject
 
     moved_clock(73)
-    services.red_letter_forms_sync(company_id=shop.company.pk)
+    sync.red_letter_forms_sync(company_id=shop.company.pk)
     form.refresh_from_db()
     assert (form.state, form.note) == ("07", "超过72小时对方未确认，确认单已自动作废（07）；如仍需红冲，请重新申请")
     assert RedForm.objects.get(uuid=form.uuid).state == "07"
-    again = services.red_letter_form_submit(form_id=services.red_letter_form_reapply(form=form, actor=ACTOR).pk)
+    again = applications.red_letter_form_submit(form_id=applications.red_letter_form_reapply(form=form, actor=ACTOR).pk)
     assert again.state == "02"
 
 
@@ -131,14 +132,14 @@ def test_a_form_the_buyer_entered_is_imported_and_confirmed_by_us(shop):
         "nsrsbh": shop.company.tax_id, "lzfphm": blue.number, "chyydm": "02", "hzcxje": "-100.00", "hzcxse": "-13.00",
         "mxList": [{"lzmxxh": 1, "xmmc": "马苏里拉奶酪", "sphfwssflhbbm": "1030204020000000000", "sl": "-1",
                     "dj": "100", "je": "-100.00", "slv": "0.13", "se": "-13.00"}]})
-    report = services.red_letter_forms_sync(company_id=shop.company.pk)
+    report = sync.red_letter_forms_sync(company_id=shop.company.pk)
     assert report["imported"] == 1
     form = RedLetterForm.objects.get(blue_invoice=blue)
     assert (form.initiated_by, form.state, form.reason, form.amount) == ("buyer", "03", "02", D("-100.00"))
     assert blue_invoice_remaining(blue).lines[0].remaining_quantity == D(2)
-    assert services.red_letter_forms_sync(company_id=shop.company.pk)["imported"] == 0  # once only
+    assert sync.red_letter_forms_sync(company_id=shop.company.pk)["imported"] == 0  # once only
 
-    form = services.red_letter_form_act(form=form, action="confirm", actor=ACTOR)
+    form = applications.red_letter_form_act(form=form, action="confirm", actor=ACTOR)
     assert form.state == "04" and form.red_invoice is not None
     run_jobs()
     form.red_invoice.refresh_from_db()
@@ -152,17 +153,17 @@ def test_we_deny_a_buyer_form_and_revoke_our_own(shop):
         "nsrsbh": shop.company.tax_id, "lzfphm": blue.number, "chyydm": "04", "hzcxje": "-10.00", "hzcxse": "-1.30",
         "mxList": [{"lzmxxh": 1, "xmmc": "马苏里拉奶酪", "sphfwssflhbbm": "1030204020000000000", "je": "-10.00",
                     "slv": "0.13", "se": "-1.30"}]})
-    services.red_letter_forms_sync(company_id=shop.company.pk)
+    sync.red_letter_forms_sync(company_id=shop.company.pk)
     theirs = RedLetterForm.objects.get(initiated_by="buyer")
-    assert services.red_letter_form_act(form=theirs, action="deny", actor=ACTOR).state == "06"
+    assert applications.red_letter_form_act(form=theirs, action="deny", actor=ACTOR).state == "06"
 
     shop.control("post", f"invoices/{blue.number}/book")
     ours = apply(blue, reason="04", full=False, lines=[Requested(line_no=1, amount=D("20"))])
     assert ours.state == "02"
     with pytest.raises(ServiceError) as caught:
-        services.red_letter_form_act(form=ours, action="confirm", actor=ACTOR)
+        applications.red_letter_form_act(form=ours, action="confirm", actor=ACTOR)
     assert "只有购方录入、等待本方确认（03）的确认单可以确认" in caught.value.message
-    assert services.red_letter_form_act(form=ours, action="revoke", actor=ACTOR).state == "08"
+    assert applications.red_letter_form_act(form=ours, action="revoke", actor=ACTOR).state == "08"
 
 
 def test_a_lost_answer_is_matched_from_the_platforms_list_never_applied_twice(shop, settings):
@@ -176,7 +177,7 @@ def test_a_lost_answer_is_matched_from_the_platforms_list_never_applied_twice(sh
     assert "请勿重复申请" in form.note
     time.sleep(2)  # the platform finishes the call our client gave up on
     shop.control("delete", "faults")
-    services.red_letter_forms_sync(company_id=shop.company.pk)
+    sync.red_letter_forms_sync(company_id=shop.company.pk)
     form.refresh_from_db()
     assert (form.submission, form.state) == ("applied", "01") and form.uuid
     assert RedForm.objects.count() == 1

@@ -11,7 +11,7 @@ from django.db import close_old_connections
 from audit.services import Actor
 from invoicing.errors import ServiceError
 from invoicing.models import BatchReversal, Invoice, RedLetterForm, Refund
-from invoicing.redletter import services
+from invoicing.redletter import applications, refunds
 from invoicing.redletter.rules import Requested
 from invoicing.redletter.selectors import blue_invoice_remaining
 from sandbox.models import UploadedInvoice
@@ -28,7 +28,7 @@ def test_two_requests_racing_for_the_same_quantity_cannot_both_get_it(shop):
     def request():
         try:
             barrier.wait(timeout=10)
-            services.red_letter_form_request(invoice=blue, actor=ACTOR, reason="02", full=False,
+            applications.red_letter_form_request(invoice=blue, actor=ACTOR, reason="02", full=False,
                                              lines=[Requested(line_no=1, quantity=D(2))])
             outcomes.append("ok")
         except ServiceError as exc:
@@ -49,7 +49,7 @@ def test_two_requests_racing_for_the_same_quantity_cannot_both_get_it(shop):
 def test_a_special_invoice_is_reversed_by_a_red_special_invoice(shop):
     blue = issue_blue(shop, special=True)
     assert blue.type == "01"
-    form = services.red_letter_form_submit(form_id=services.red_letter_form_request(
+    form = applications.red_letter_form_submit(form_id=applications.red_letter_form_request(
         invoice=blue, actor=ACTOR, reason="02", full=True).pk)
     run_jobs()
     red = Invoice.objects.get(pk=form.red_invoice_id)
@@ -65,11 +65,11 @@ def test_a_margin_taxed_invoice_is_reversed_only_in_full(shop, monkeypatch):
                                                                              "cezsbz": "Y"})
     blue = issue_blue(shop)
     with pytest.raises(ServiceError) as caught:
-        services.red_letter_form_request(invoice=blue, actor=ACTOR, reason="01", full=False,
+        applications.red_letter_form_request(invoice=blue, actor=ACTOR, reason="01", full=False,
                                          lines=[Requested(line_no=1, amount=D("100"))])
     assert caught.value.message == "差额征税发票只能全额红冲（且只能红冲一次），不能部分红冲；请选择全额红冲"
     assert not RedLetterForm.objects.exists()
-    form = services.red_letter_form_submit(form_id=services.red_letter_form_request(
+    form = applications.red_letter_form_submit(form_id=applications.red_letter_form_request(
         invoice=blue, actor=ACTOR, reason="01", full=True).pk)
     assert (form.state, form.amount) == ("01", D("-300.00"))
 
@@ -85,9 +85,9 @@ def test_a_refund_after_issue_reverses_the_returned_quantity_once(shop):
     blue = issue_blue(shop, order_no="R-ORDER-1")
     refund_lines = [{"line_no": 1, "quantity": "1", "amount": "113.00"}]
     assert _refund(shop, "R-ORDER-1", "RF-1", "113.00", refund_lines).status_code == 201
-    assert services.refunds_reverse_pending()["reversed"] == 1
-    assert services.refunds_reverse_pending()["reversed"] == 0  # idempotent per refund
-    assert services.refund_reverse(refund_id=Refund.objects.get(refund_id="RF-1").pk).pk == RedLetterForm.objects.get().pk
+    assert refunds.refunds_reverse_pending()["reversed"] == 1
+    assert refunds.refunds_reverse_pending()["reversed"] == 0  # idempotent per refund
+    assert refunds.refund_reverse(refund_id=Refund.objects.get(refund_id="RF-1").pk).pk == RedLetterForm.objects.get().pk
     assert _refund(shop, "R-ORDER-1", "RF-1", "113.00", refund_lines).status_code == 200  # the same refund again
     form = RedLetterForm.objects.get()
     assert (form.reason, form.state, form.amount, form.tax) == ("02", "01", D("-100.00"), D("-13.00"))
@@ -104,7 +104,7 @@ def test_a_full_refund_reverses_everything_and_a_partial_one_without_lines_is_an
     _refund(shop, "R-ORDER-2", "RF-2", "339.00")
     issue_blue(shop, order_no="R-ORDER-3")
     _refund(shop, "R-ORDER-3", "RF-3", "33.90")
-    services.refunds_reverse_pending()
+    refunds.refunds_reverse_pending()
     full = RedLetterForm.objects.get(refund__refund_id="RF-2")
     allowance = RedLetterForm.objects.get(refund__refund_id="RF-3")
     assert (full.reason, full.is_full, full.amount + full.tax) == ("02", True, D("-339.00"))
@@ -119,7 +119,7 @@ def test_a_refund_before_issue_reduces_the_pending_invoice_and_needs_no_red_lett
     shop.api.post("/api/v1/orders", order)  # no jobs run: still pending
     _refund(shop, "R-ORDER-4", "RF-4", "113.00", [{"line_no": 1, "quantity": "1", "amount": "113.00"}])
     assert Refund.objects.get(refund_id="RF-4").status == Refund.Status.APPLIED
-    assert services.refunds_reverse_pending() == {"reversed": 0, "failed": 0, "waiting": 0}
+    assert refunds.refunds_reverse_pending() == {"reversed": 0, "failed": 0, "waiting": 0}
     assert not RedLetterForm.objects.exists()
     assert Invoice.objects.get(order__order_no="R-ORDER-4").total_with_tax == D("226.00")
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from audit.services import Actor
 from invoicing.models import Invoice, RedLetterForm
-from invoicing.redletter import services
+from invoicing.redletter import policy
 from tests.redletter.conftest import an_order, client_for, goods_lines, issue_blue, run_jobs
 
 
@@ -62,7 +62,7 @@ def test_a_clerks_request_waits_for_the_managers_approval(shop, people):
 
 
 def test_no_approval_when_the_store_policy_says_so(shop, people):
-    services.red_letter_policy_set(company=shop.company, store=shop.a1, actor=Actor.system(),
+    policy.red_letter_policy_set(company=shop.company, store=shop.a1, actor=Actor.system(),
                                    clerk_requests_need_approval=False)
     blue = issue_blue(shop)
     client_for(people.clerk).post(reverse("invoicing:invoice_reverse", args=[blue.pk]), {"reason": "01", "mode": "full"})

@@ -59,7 +59,7 @@ def test_it_shows_only_the_navigation_the_role_may_use(client, tenants, user_att
     client.force_login(getattr(tenants, user_attr))
     response = client.get("/")
     nav = [label for _url, label in response.context["nav_items"]]
-    names = {"发票": "invoicing:invoice_list", "总部看板": "invoicing:dashboard", "设置": "stores:settings_home",
+    names = {"发票": "invoicing:invoice_list", "总部看板": "invoicing:dashboard", "设置": "settings:settings_home",
              "审计记录": "audit:event_list", "手工开票": "invoicing:invoice_create", "平台交互日志": "audit:exchange_list"}
 
     def built(label):

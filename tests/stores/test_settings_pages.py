@@ -140,7 +140,7 @@ def test_it_refuses_a_bad_fallback_mobile_in_chinese(client, tenants):
 
 
 def test_it_switches_the_red_letter_approval_off_for_the_company(client, tenants):
-    from invoicing.redletter.services import red_letter_policy_requires_approval
+    from invoicing.redletter.policy import red_letter_policy_requires_approval
 
     client.force_login(tenants.hq_admin)
     assert red_letter_policy_requires_approval(store=tenants.a1)
