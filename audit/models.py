@@ -6,15 +6,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
+from stores.roles import HQ_ROLES, Role
+from stores.scoping import scope_by_company
 
 
 class HqCompanyQuerySet(models.QuerySet):
     """Rows of the companies where the user holds an HQ role (audit and reports are HQ work)."""
 
     def for_user(self, user):
-        from stores.roles import HQ_ROLES
-        from stores.scoping import scope_by_company
-
         return scope_by_company(self, user, roles=HQ_ROLES)
 
 
@@ -79,9 +78,6 @@ class AuditChainHead(models.Model):
 class ExchangeQuerySet(models.QuerySet):
     def for_user(self, user):
         """HQ roles: every call of their company; a store manager: the calls made for the store."""
-        from stores.roles import HQ_ROLES, Role
-        from stores.scoping import scope_by_company
-
         hq = scope_by_company(self, user, roles=HQ_ROLES)
         if user.is_authenticated and not user.is_superuser:
             managed = Store.objects.filter(memberships__user=user, memberships__role=Role.STORE_MANAGER)

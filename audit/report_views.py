@@ -15,6 +15,7 @@ from audit.models import ReportJob
 from audit.report_forms import ReportForm
 from audit.report_jobs import report_job_create
 from stores.access import access_for
+from stores.models import Company
 from stores.roles import HQ_ROLES
 
 
@@ -23,8 +24,6 @@ def _company(request):
     access = access_for(request)
     access.require("report.export")
     if request.user.is_superuser:
-        from stores.models import Company
-
         companies = list(Company.objects.order_by("pk"))
     else:
         companies = list({m.company_id: m.company for m in access.memberships if m.role in HQ_ROLES}.values())

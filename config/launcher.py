@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from config import embedded
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -35,8 +37,6 @@ def cjk_font_present() -> bool:
 
 
 def main() -> int:
-    from config import embedded
-
     var_dir = Path(os.environ.get("KAIPIAO_VAR_DIR", BASE_DIR / "var")).resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     lock_file = open(var_dir / "run.lock", "a+")  # noqa: SIM115 - held for the process lifetime

@@ -17,8 +17,8 @@ from audit.services import Actor
 from invoicing.api import parse
 from invoicing.api.auth import AuthFailed, authenticate, touch
 from invoicing.api.schema import openapi_schema
-from invoicing.api.serialize import order_public, refund_public
 from invoicing.errors import ServiceError
+from invoicing.integrations.serialize import order_public, refund_public
 from invoicing.models import Order, Product
 from invoicing.orders.refunds import refund_receive
 from invoicing.orders.services import CONFLICT, EXISTING, order_receive_many

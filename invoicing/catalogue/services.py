@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import Actor, audit_record
-from invoicing.models import Product
+from invoicing.models import Product, TaxCode
 from invoicing.models.catalogue import product_code_errors
+from invoicing.taxcodes.services import tax_code_remember
 
 PRODUCT_FIELDS = ("sku", "name", "tax_code", "rate", "unit", "spec", "price", "price_includes_tax", "active")
 FIELDS = PRODUCT_FIELDS
@@ -58,9 +59,6 @@ def _remember_code(product: Product) -> None:
     The memory points at a TaxCode row (a deferred FK, checked only at commit), so codes not in
     the table are skipped; learning is a bonus and never fails the save.
     """
-    from invoicing.models import TaxCode
-    from invoicing.taxcodes.services import tax_code_remember
-
     if not TaxCode.objects.filter(code=product.tax_code).exists():
         return
     try:

@@ -12,19 +12,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import Actor
+from invoicing.catalogue import selectors
+from invoicing.catalogue.forms import ProductForm, ProductSearchForm
 from invoicing.catalogue.services import PRODUCT_FIELDS, product_create, product_update
-from invoicing.forms import ProductForm, ProductSearchForm
-from invoicing.issuing import selectors as queries
 from invoicing.models import Product
 from invoicing.rules.amounts import fmt_rate
+from invoicing.taxcodes.matcher import suggest
 from stores.access import access_for
+from stores.models import Company
+from stores.roles import PERMISSIONS
 
 
 def _manage_companies(request) -> list:
     """Companies whose catalogue the user may maintain (products are shared by a company's stores)."""
-    from stores.models import Company
-    from stores.roles import PERMISSIONS
-
     if request.user.is_superuser:
         return list(Company.objects.all()[:1])
     found = {}
@@ -42,7 +42,7 @@ def product_list(request):
     form = ProductSearchForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     active = {"1": True, "0": False}.get(data.get("active") or "")
-    products = queries.product_search(user=request.user, text=data.get("q", ""), active=active)
+    products = selectors.product_search(user=request.user, text=data.get("q", ""), active=active)
     page = Paginator(products, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -100,8 +100,6 @@ def _add_model_errors(form, exc: ValidationError) -> None:
 @require_GET
 def taxcode_suggest(request):
     """Top 3 tax codes for a product name (the company's own earlier choices first)."""
-    from invoicing.taxcodes.matcher import suggest
-
     access = access_for(request)
     if not (access.can("catalogue.manage") or access.can("invoice.issue")):
         raise Http404

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicing.dashboard.stats import LATENCY_BUCKETS_MS
-from invoicing.forms import FAILURE_REASONS
 from invoicing.models import CategoryDayStats, Invoice, StoreDayStats
+from invoicing.models.invoices import FAILURE_REASONS
 from stores.models import Store
 
 logger = logging.getLogger(__name__)

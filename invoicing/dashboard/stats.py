@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
+from invoicing.models import Invoice, InvoiceLine
+from invoicing.models.dashboard import CategoryDayStats
+from invoicing.taxcodes.table import short_name_of
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Upper bounds (ms) of the latency histogram buckets; "inf" catches the rest.
 LATENCY_BUCKETS_MS = [500, 1000, 2000, 5000, 10000, 30000, 60000, 300000, 1800000, 3600000, 86400000]
@@ -106,10 +110,6 @@ def category_stats_record_issued(*, invoices) -> None:
     query for the lines, one upsert). Red invoices subtract their (negative) amounts so the
     share shows what stays sold.
     """
-    from invoicing.models import Invoice, InvoiceLine
-    from invoicing.models.dashboard import CategoryDayStats
-    from invoicing.taxcodes.table import short_name_of
-
     invoices = [inv for inv in invoices if inv.status == Invoice.Status.ISSUED and inv.confirmed_at]
     if not invoices:
         return

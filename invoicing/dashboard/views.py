@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from invoicing.dashboard.forms import DashboardFilterForm
 from invoicing.dashboard.selectors import dashboard_data
-from invoicing.forms import DashboardFilterForm
 from stores.access import access_for
 
 CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 760, 240, 48, 64, 12, 28

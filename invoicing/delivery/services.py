@@ -24,10 +24,10 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from invoicing.dashboard.stats import StatsDelta
-from invoicing.delivery.links import invoice_download_url, link_max_age
 from invoicing.delivery.masking import mask_target
 from invoicing.delivery.sms import get_sms_backend
 from invoicing.documents.common import invoice_title
+from invoicing.documents.links import invoice_download_url, link_max_age
 from invoicing.documents.services import invoice_files_ensure
 from invoicing.enqueue import enqueue
 from invoicing.models import DeliveryAttempt, Invoice, InvoiceDelivery, StoreDeliveryDefaults

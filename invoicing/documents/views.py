@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from invoicing.delivery.links import LinkExpired, LinkInvalid, invoice_for_link_token, link_max_age
 from invoicing.documents.fonts import MissingCJKFontError
+from invoicing.documents.links import LinkExpired, LinkInvalid, invoice_for_link_token, link_max_age
 from invoicing.documents.selectors import invoice_visible
 from invoicing.documents.services import InvoiceNotIssuedError, invoice_files_ensure
 from invoicing.rules.amounts import fmt_money

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from invoicing.api.serialize import invoice_public
 from invoicing.enqueue import enqueue
+from invoicing.integrations.serialize import invoice_public
 from invoicing.models import Invoice, WebhookDelivery, WebhookEndpoint
 from stores.credentials import decrypt_secret, encrypt_secret
 

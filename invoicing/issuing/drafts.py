@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from invoicing.rules.amounts import compute_line, compute_totals, money, split_with_tax, tax_for
+from invoicing.rules.amounts import compute_line, compute_totals, money, split_with_tax, stored_decimal, tax_for
 from invoicing.rules.errors import RuleResult
 from invoicing.rules.invoice import (
     DISCOUNT_LINE,
@@ -223,8 +223,3 @@ def draft_from_red_form(form, *, remark: str) -> InvoiceDraft:
         total_amount=form.amount, total_tax=form.tax, total_with_tax=form.amount + form.tax, is_red=True,
         remark=remark,
     )
-
-
-def stored_decimal(value) -> Decimal | None:
-    """A figure of a stored order line back as a Decimal; None when absent."""
-    return None if value in (None, "") else Decimal(str(value))

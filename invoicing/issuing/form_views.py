@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import Actor
+from invoicing.catalogue import selectors as catalogue_selectors
 from invoicing.errors import ServiceError
-from invoicing.forms import IssueForm, issue_initial_from_invoice
 from invoicing.issuing import selectors as queries
 from invoicing.issuing.actions import invoice_correct_and_resubmit, invoice_create_manual
+from invoicing.issuing.forms import IssueForm, issue_initial_from_invoice
 from invoicing.models import Invoice
 from invoicing.rules.amounts import fmt_money, fmt_number, fmt_rate
 from stores.access import access_for
@@ -146,7 +147,7 @@ def product_lookup(request):
     if store_id.isdigit():
         store = Store.objects.for_user(request.user).filter(pk=int(store_id)).first()
         company = store.company if store else None
-    products = queries.product_search(user=request.user, company=company, text=request.GET.get("q", ""), limit=10)
+    products = catalogue_selectors.product_search(user=request.user, company=company, text=request.GET.get("q", ""), limit=10)
     return _json({"results": [{
         "id": p.pk, "sku": p.sku, "name": p.name, "display_name": p.display_name, "tax_code": p.tax_code,
         "rate": str(p.rate.normalize()), "rate_display": fmt_rate(p.rate), "unit": p.unit, "spec": p.spec,

@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
-from invoicing.models import DeliveryAttempt, Invoice, InvoiceEvent, InvoiceLine, Product
+from audit.models import Exchange
+from invoicing.models import DeliveryAttempt, Invoice, InvoiceEvent, InvoiceLine
 
 SORT_FIELDS = {
     "-date": ("-created_at", "-id"),
@@ -76,8 +77,6 @@ def invoice_timeline(*, invoice: Invoice) -> list[InvoiceEvent]:
 
 def invoice_exchanges(*, user, invoice: Invoice, limit: int = 50):
     """The platform calls behind an invoice: those whose refs name its number(s) or its batch serial."""
-    from audit.models import Exchange
-
     refs = [n for n in [invoice.number, *invoice.previous_numbers] if n]
     if invoice.upload_batch_id and invoice.upload_batch.acceptance_serial:
         refs.append(invoice.upload_batch.acceptance_serial)
@@ -101,19 +100,6 @@ def linked_invoices(*, user, invoice: Invoice) -> list[Invoice]:
     if invoice.blue_invoice_id:
         linked = list(qs.filter(pk=invoice.blue_invoice_id)) + linked
     return linked
-
-
-def product_search(*, user, company=None, text: str = "", active: bool | None = True, limit: int | None = None):
-    qs = Product.objects.for_user(user).select_related("company")
-    if company is not None:
-        qs = qs.filter(company=company)
-    if active is not None:
-        qs = qs.filter(active=active)
-    text = (text or "").strip()
-    if text:
-        qs = qs.filter(Q(name__icontains=text) | Q(sku__icontains=text) | Q(tax_code__startswith=text))
-    qs = qs.order_by("name", "id")
-    return qs[:limit] if limit else qs
 
 
 def buyer_search(*, company, text: str, limit: int = 10) -> list[dict]:

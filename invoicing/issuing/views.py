@@ -19,10 +19,11 @@ from audit.services import Actor
 from invoicing.delivery import services as delivery
 from invoicing.delivery.services import DeliveryError
 from invoicing.errors import ServiceError
-from invoicing.forms import FAILURE_REASONS, InvoiceFilterForm
 from invoicing.issuing import actions
 from invoicing.issuing import selectors as queries
+from invoicing.issuing.forms import InvoiceFilterForm
 from invoicing.models import Invoice
+from invoicing.models.invoices import FAILURE_REASONS
 from invoicing.rules.amounts import fmt_money, fmt_rate
 from invoicing.rules.invoice import PLATFORM_RATES
 from invoicing.taxcodes.coding import invoice_line_code_choose

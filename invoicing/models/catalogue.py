@@ -7,15 +7,14 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from invoicing.rules.amounts import fmt_rate
+from invoicing.taxcodes.table import allowed_rates, display_name, get_code
 from stores.models import Company
 from stores.scoping import scope_by_company
 
 
 def product_code_errors(*, tax_code: str, rate: Decimal | None) -> dict[str, str]:
     """Chinese messages, keyed by field, for a tax code or rate that does not fit the code table."""
-    from invoicing.rules.amounts import fmt_rate
-    from invoicing.taxcodes.table import allowed_rates, get_code
-
     errors: dict[str, str] = {}
     info = get_code(tax_code or "")
     if info is None:
@@ -75,6 +74,4 @@ class Product(models.Model):
 
     @property
     def display_name(self) -> str:
-        from invoicing.taxcodes.table import display_name
-
         return display_name(self.tax_code, self.name)

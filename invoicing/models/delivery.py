@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 # Registers the start-up CJK font check (imported with the models so that every process,
 # web or worker, runs it).
-from invoicing.documents import checks as _font_checks  # noqa: F401
 from stores.models import Store
 from stores.scoping import scope_by_store
 

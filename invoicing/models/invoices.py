@@ -9,6 +9,17 @@ from stores.scoping import StoreScopedQuerySet
 
 from .orders import Order
 
+# Invoice.failure_code → what a person reads (also the keys of StoreDayStats.failed_by_reason).
+FAILURE_REASONS = {
+    "validation": _("本地校验未通过"),
+    "platform_refused": _("平台拒绝"),
+    "batch_refused": _("批次被平台拒绝"),
+    "platform_mismatch": _("平台数据不一致"),
+    "taxpayer_status": _("纳税人状态异常"),
+    "quota": _("授信额度不足"),
+    "other": _("其他"),
+}
+
 
 class UploadBatch(models.Model):
     """One QDFPSC call's worth of invoices; stored with its request *before* the call.

@@ -16,10 +16,10 @@ from invoicing.enqueue import enqueue
 from invoicing.errors import ServiceError
 from invoicing.issuing.actions import invoice_line_rows
 from invoicing.issuing.drafts import draft_from_order_lines
-from invoicing.issuing.drafts import stored_decimal as _dec
 from invoicing.issuing.transitions import begin, record_transitions
 from invoicing.models import Invoice, InvoiceLine, Order, Refund
 from invoicing.rules.amounts import compute_line, compute_totals, unit_price
+from invoicing.rules.amounts import stored_decimal as _dec
 
 S = Invoice.Status
 NOT_YET_UPLOADED = (S.DRAFT, S.PENDING, S.FAILED)

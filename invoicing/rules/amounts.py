@@ -150,3 +150,8 @@ def total_tax_ok(*, amounts_and_rates: Iterable[tuple], total_tax) -> bool:
 
 def identity_ok(*, total_amount, total_tax, total_with_tax) -> bool:
     return to_decimal(total_amount) + to_decimal(total_tax) == to_decimal(total_with_tax)
+
+
+def stored_decimal(value) -> Decimal | None:
+    """A figure of a stored figure (a JSON string, as orders keep their lines) back as a Decimal; None when absent."""
+    return None if value in (None, "") else Decimal(str(value))

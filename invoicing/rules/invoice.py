@@ -25,6 +25,7 @@ from invoicing.rules.amounts import (
 )
 from invoicing.rules.errors import WARNING, RuleError, RuleResult
 from invoicing.rules.taxid import check_taxpayer_id
+from invoicing.taxcodes.table import get_code
 
 SPECIAL = "01"  # 增值税专用发票 (专票)
 ORDINARY = "02"  # 普通发票 (普票)
@@ -40,6 +41,8 @@ ZERO_TAX_FLAGS = {TAX_FREE: "免税", NOT_TAXABLE: "不征税"}
 
 # The rates the platform knows at all (CXKYSL); a code's family narrows them further.
 PLATFORM_RATES = tuple(Decimal(r) for r in ("0.13", "0.09", "0.06", "0.05", "0.03", "0.015", "0.01", "0"))
+# (value, label) for a rate <select>: "0.13" → "13%".
+RATE_CHOICES = [(str(rate), fmt_rate(rate)) for rate in PLATFORM_RATES]
 MAX_LINES = 5000
 MAX_REMARK_BLUE = 450
 MAX_REMARK_RED = 382
@@ -130,8 +133,6 @@ CodeLookup = Callable[[str], "TaxCodeFacts | None"]
 
 
 def _table_lookup(code: str):
-    from invoicing.taxcodes.table import get_code
-
     return get_code(code)
 
 

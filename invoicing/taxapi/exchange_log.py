@@ -34,6 +34,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 
+from audit.models import Exchange
+
 logger = logging.getLogger(__name__)
 
 EXCHANGE_LOG_ALIAS = "exchange_log"
@@ -104,8 +106,6 @@ def _save_independently(record: ExchangeRecord, *, using: str) -> None:
 
 
 def _exchange_row(record: ExchangeRecord, *, using: str):
-    from audit.models import Exchange
-
     return Exchange.objects.using(using).create(
         company_id=record.company_id,
         store_id=record.store_id,

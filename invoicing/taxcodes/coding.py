@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from invoicing.errors import ServiceError
-from invoicing.issuing.drafts import stored_decimal as _dec
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Order
 from invoicing.rules.amounts import compute_totals, fmt_rate, split_with_tax, tax_for, unit_price
+from invoicing.rules.amounts import stored_decimal as _dec
 from invoicing.rules.invoice import LineDraft, check_line_tax_code
 from invoicing.taxcodes import matcher
 from invoicing.taxcodes.selectors import tax_code_facts

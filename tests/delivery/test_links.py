@@ -3,7 +3,7 @@ from unittest import mock
 
 from django.urls import reverse
 
-from invoicing.delivery.links import invoice_download_url, invoice_link_token
+from invoicing.documents.links import invoice_download_url, invoice_link_token
 from tests.delivery.conftest import make_invoice
 
 

@@ -1,4 +1,4 @@
-"""Forms of the store screens: invoice filters, the manual issue form, products, dashboard filters."""
+"""Forms of the invoice screens: the list's filters and the manual issue form."""
 
 from __future__ import annotations
 
@@ -12,20 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.forms import DateRangeMixin
 from invoicing.issuing.drafts import EnteredLine, ManualDraft, manual_draft_build
-from invoicing.models import Invoice, Product
-from invoicing.rules.amounts import fmt_rate
-from invoicing.rules.invoice import ORDINARY, PLATFORM_RATES, SPECIAL
+from invoicing.models import Invoice
+from invoicing.models.invoices import FAILURE_REASONS
+from invoicing.rules.invoice import ORDINARY, RATE_CHOICES, SPECIAL
 from stores.models import Store
-
-FAILURE_REASONS = {
-    "validation": _("本地校验未通过"),
-    "platform_refused": _("平台拒绝"),
-    "batch_refused": _("批次被平台拒绝"),
-    "platform_mismatch": _("平台数据不一致"),
-    "taxpayer_status": _("纳税人状态异常"),
-    "quota": _("授信额度不足"),
-    "other": _("其他"),
-}
 
 SORTS = [
     ("-date", _("日期（新→旧）")),
@@ -35,7 +25,6 @@ SORTS = [
     ("status", _("状态")),
 ]
 
-RATE_CHOICES = [(str(rate), fmt_rate(rate)) for rate in PLATFORM_RATES]
 PREFERENTIAL_CHOICES = [("", _("正常征税")), ("03", _("免税")), ("04", _("不征税"))]
 
 
@@ -75,23 +64,6 @@ class InvoiceFilterForm(DateRangeMixin):
         if low is not None and high is not None and low > high:
             self.add_error("amount_max", _("最大价税合计不能小于最小价税合计"))
         return data
-
-
-class DashboardFilterForm(DateRangeMixin):
-    store = forms.ModelChoiceField(label=_("门店"), required=False, queryset=Store.objects.none(), empty_label=_("全部门店"))
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = Store.objects.for_user(user).order_by("company_id", "code")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and (data["date_to"] - data["date_from"]).days > 366:
-            raise forms.ValidationError(_("日期范围最长一年，请缩小范围"))
-        return data
-
-
-# --- the manual issue form -------------------------------------------------------------------------
 
 
 class InvoiceHeaderForm(forms.Form):
@@ -296,41 +268,3 @@ def issue_initial_from_invoice(invoice) -> tuple[dict, list[dict]]:
             "amount": line.amount if line.quantity is None else None,
         })
     return header, rows
-
-
-class ProductForm(forms.ModelForm):
-    rate = forms.ChoiceField(label=_("税率"), choices=RATE_CHOICES, initial="0.13")
-
-    class Meta:
-        model = Product
-        fields = ["name", "sku", "tax_code", "rate", "price", "price_includes_tax", "unit", "spec", "active"]
-        widgets = {"name": forms.TextInput(attrs={"autocomplete": "off"}),
-                   "tax_code": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})}
-        error_messages = {
-            "name": {"required": _("请填写商品名称")},
-            "tax_code": {"required": _("请填写税收分类编码，可从下方建议中选择")},
-            "price": {"required": _("请填写单价"), "invalid": _("单价应为数字，如 12.5"), "min_value": _("单价不能为负数")},
-        }
-
-    def __init__(self, *args, company=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.company = company
-        if self.instance.pk and self.instance.rate is not None:
-            self.initial["rate"] = str(self.instance.rate.normalize())
-
-    def clean_rate(self):
-        return Decimal(self.cleaned_data["rate"])
-
-    def clean_sku(self):
-        sku = self.cleaned_data["sku"].strip()
-        company = self.company or getattr(self.instance, "company", None)
-        if sku and company is not None:
-            clash = Product.objects.filter(company=company, sku=sku).exclude(pk=self.instance.pk)
-            if clash.exists():
-                raise forms.ValidationError(_("商品编码 %(sku)s 已被本公司其他商品使用，请换一个") % {"sku": sku})
-        return sku
-
-
-class ProductSearchForm(forms.Form):
-    q = forms.CharField(label=_("名称或编码"), required=False, max_length=100)
-    active = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部")), ("1", _("在售")), ("0", _("停售"))])
