@@ -1,7 +1,8 @@
 """The platform's checks on uploaded invoices and red-letter forms — the sandbox's own code.
 
 Deliberately independent of ``invoicing.rules``: the sandbox is the other party and must catch
-what the client gets wrong rather than agree with the same bug. Every message is a Chinese
+what the client gets wrong rather than agree with the same bug. It shares only the reference data
+(``invoicing.taxcodes.reference``: what the code table says), never a rule. Every message is a Chinese
 sentence that ends with the field it is about, e.g. ``第2行：金额与单价×数量不符（fpmxList[1].je）``.
 """
 
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from sandbox import reference
+from invoicing.taxcodes import reference
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -245,7 +246,7 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
     if not CODE_RE.match(line.code):
         add(_line_msg(index, "税收分类编码须为19位数字", "sphfwssflhbbm"))
     else:
-        code = reference.tax_code(line.code)
+        code = reference.get_code(line.code)
         if code is None:
             add(_line_msg(index, "税收分类编码不存在", "sphfwssflhbbm"))
         elif code.is_summary:
@@ -254,9 +255,10 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
 
     name = str(raw.get("hwhyslwfwmc") or "")
     if code is not None:
-        prefix = f"*{code.short_name}*"
+        short_name = code.short_name or code.name
+        prefix = f"*{short_name}*"
         if not name.startswith(prefix) or len(name) == len(prefix):
-            add(_line_msg(index, f"商品名称须为“{prefix}项目名称”（税收分类简称{code.short_name}）", "hwhyslwfwmc"))
+            add(_line_msg(index, f"商品名称须为“{prefix}项目名称”（税收分类简称{short_name}）", "hwhyslwfwmc"))
     elif not name:
         add(_line_msg(index, "商品名称不能为空", "hwhyslwfwmc"))
 
