@@ -255,7 +255,8 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
 
     name = str(raw.get("hwhyslwfwmc") or "")
     if code is not None:
-        short_name = code.short_name or code.name
+        # The table leaves ten short names blank; they are their parent's (技术咨询服务 → 研发和技术服务).
+        short_name = reference.short_name_of(code.code)
         prefix = f"*{short_name}*"
         if not name.startswith(prefix) or len(name) == len(prefix):
             add(_line_msg(index, f"商品名称须为“{prefix}项目名称”（税收分类简称{short_name}）", "hwhyslwfwmc"))

@@ -45,7 +45,7 @@ def classification_codes(*, unit: Unit, payload: dict) -> dict:
         {
             "sphfwssflhbbm": code.code,
             "spmc": code.name,
-            "spjc": code.short_name or code.name,
+            "spjc": reference.short_name_of(code.code),
             "sm": code.description,
             "slList": [rate_text(rate) for rate in sorted(code.rates, reverse=True)],
             "yhzcbsList": sorted(code.preferential),

@@ -184,6 +184,8 @@ CASES: list[Case] = [
          refuse("lines[0].preferential")),
     Case("unknown-preferential-flag", CODES, invoice(line("100.00", rate="0", preferential="05")),
          refuse("lines[0].preferential")),
+    Case("code-whose-short-name-is-its-parents", "RULES.md Tax rates and codes: *short name*item name",
+         invoice(line("1000.00", code=TECH_CONSULTING, rate="0.06", name="技术咨询")), ACCEPT),
     Case("line-without-a-name", "RULES.md Tax rates and codes: *short name*item name",
          invoice(line("100.00", name="")), refuse("lines[0].name")),
     # --- Taxpayer ids ------------------------------------------------------------------------

@@ -41,3 +41,5 @@ def test_the_sandbox_publishes_the_table_the_client_reads():
         assert (item["hzx"] == "N") == table.is_usable(code.code), code.code
         assert sorted(item["yhzcbsList"]) == sorted(table.allowed_preferential(code.code)), code.code
         assert len(item["slList"]) == len(table.allowed_rates(code.code)), code.code
+        # The short name the client writes into *short name*item name (the ten blank ones too).
+        assert item["spjc"] == table.short_name_of(code.code), code.code
