@@ -112,6 +112,9 @@ class Line:
     slv: Decimal | None
     sl: Decimal | None
     dj: Decimal | None
+    xmmc: str = ""
+    ggxh: str = ""
+    dw: str = ""
 
 
 @dataclass
@@ -229,6 +232,9 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
         fphxz=str(raw.get("fphxz") or "00").strip(),
         yhzcbs=str(raw.get("yhzcbs") or "").strip(),
         **values,
+        xmmc=str(raw.get("xmmc") or "").strip(),
+        ggxh=str(raw.get("ggxh") or "").strip(),
+        dw=str(raw.get("dw") or "").strip(),
     )
     if str(line.mxxh) != str(index + 1):
         add(_line_msg(index, f"明细序号应为{index + 1}", "mxxh"))
@@ -278,6 +284,9 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
     if discount:
         if line.sl is not None or line.dj is not None:
             add(_line_msg(index, "折扣行不得填写数量和单价", "sl" if line.sl is not None else "dj"))
+        for name, label in (("ggxh", "规格型号"), ("dw", "单位")):
+            if getattr(line, name):
+                add(_line_msg(index, f"折扣行不得填写{label}", name))
     elif (line.sl is None) != (line.dj is None):
         add(_line_msg(index, "数量与单价须同时填写或同时为空", "dj" if line.dj is None else "sl"))
     if line.sl is not None and line.dj is not None and line.je is not None:
@@ -325,6 +334,8 @@ def _check_discounts(checked: CheckedInvoice, *, red: bool) -> None:
             if previous is None or previous.fphxz != "02":
                 checked.add(_line_msg(position, "折扣行须紧跟在被折扣行之后", "fphxz"))
                 continue
+            if line.xmmc != previous.xmmc:
+                checked.add(_line_msg(position, "折扣行的项目名称须与被折扣行一致", "xmmc"))
             if line.code != previous.code:
                 checked.add(_line_msg(position, "折扣行的税收分类编码须与被折扣行一致", "sphfwssflhbbm"))
             if line.slv != previous.slv:

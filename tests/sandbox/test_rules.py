@@ -231,6 +231,16 @@ def test_it_refuses_a_discount_line_with_another_code_rate_or_a_price(seller):
     )
 
 
+def test_it_refuses_a_discount_line_with_another_name_or_a_unit(seller):
+    # RULES.md: a discount line copies its line's name and leaves spec and unit empty.
+    lines = [line(fphxz="02"), line(name="折扣", sl="", dj="", je="-20", se="-2.60", fphxz="01")]
+    lines[1]["hwhyslwfwmc"] = lines[0]["hwhyslwfwmc"]
+    lines[1]["dw"] = "台"
+    assert refused(seller, invoice(next_number(seller), lines)) == (
+        "第2行：折扣行不得填写单位（fpmxList[1].dw）；第2行：折扣行的项目名称须与被折扣行一致（fpmxList[1].xmmc）"
+    )
+
+
 def test_it_refuses_a_positive_discount(seller):
     lines = [line(fphxz="02"), line(sl="", dj="", je="20", se="2.60", fphxz="01")]
     assert refused(seller, invoice(next_number(seller), lines)) == "第2行：折扣行金额须为负数（fpmxList[1].je）；第2行：折扣行税额不得为正数（fpmxList[1].se）"
