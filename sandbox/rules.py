@@ -177,6 +177,9 @@ def check_invoice(invoice: dict, *, seller_nsrsbh: str, now: datetime) -> Checke
     buyer_error = check_buyer_tax_id(text["gmfnsrsbh"], required=text["fppz"] == "01")
     if buyer_error:
         checked.add(buyer_error)
+    if text["fppz"] == "01" and text["gmfzrrbz"] == "Y":
+        # RULES.md: only a 普票 may go to a natural person; a 专票's buyer is a taxpayer.
+        checked.add("增值税专用发票不能开具给自然人（gmfzrrbz）")
     limit = REMARK_LIMIT["1" if red else "0"]
     if len(text["bz"]) > limit:
         checked.add(f"备注不能超过{limit}个字符（bz）")

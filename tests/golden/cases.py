@@ -202,6 +202,8 @@ CASES: list[Case] = [
     Case("special-without-buyer-id", IDS, invoice(line("100.00"), type="01", buyer_tax_id=""),
          refuse("buyer_tax_id")),
     Case("special-with-uscc", IDS, invoice(line("100.00"), type="01"), ACCEPT),
+    Case("special-to-a-person", IDS,
+         invoice(line("100.00"), type="01", buyer_is_person=True, buyer_name="王五"), refuse("buyer_is_person")),
     Case("uscc-wrong-check-character", IDS, invoice(line("100.00"), buyer_tax_id=BAD_CHECK_USCC),
          refuse("buyer_tax_id")),
     Case("uscc-with-letter-I", IDS, invoice(line("100.00"), buyer_tax_id="91310000MA1FLI007C"),

@@ -169,6 +169,11 @@ def test_it_accepts_a_natural_person_without_tax_id_on_a_normal_invoice(seller):
     assert seller.issue([data])[0]["status"] == "00"
 
 
+def test_it_refuses_a_special_invoice_to_a_natural_person(seller):
+    data = invoice(next_number(seller), fppz="01", gmfzrrbz="Y")
+    assert refused(seller, data) == "增值税专用发票不能开具给自然人（gmfzrrbz）"
+
+
 def test_it_refuses_a_number_not_from_the_units_blocks(seller):
     number = seller.numbers_left[-1][:6] + "99999999999999"
     assert refused(seller, invoice(number)) == "发票号码不在本单位已领用的号段内（fphm）"
