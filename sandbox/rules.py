@@ -154,6 +154,9 @@ def check_invoice(invoice: dict, *, seller_nsrsbh: str, now: datetime) -> Checke
 
     if not NUMBER_RE.match(text["fphm"]):
         checked.add("发票号码须为20位数字（fphm）")
+    elif text["fphm"][4] != "7" or text["fphm"][5] not in "012":
+        # RULES.md: YY, province, channel 7 (乐企), access mode 0/1/2, then the sequence.
+        checked.add("发票号码第5位须为7（乐企渠道）、第6位须为0、1或2（接入方式）（fphm）")
     if text["lzfpbz"] not in ("0", "1"):
         checked.add("蓝字发票标志须为0或1（lzfpbz）")
     if text["fppz"] not in ("01", "02"):

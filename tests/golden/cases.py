@@ -231,4 +231,10 @@ CASES: list[Case] = [
          refuse("kind")),
     Case("no-lines", "docs/tax-platform.md §3: 1–5000 lines", invoice(), refuse("lines")),
     # --- Invoice numbers ---------------------------------------------------------------------
+    Case("number-of-another-channel", "RULES.md Invoice numbers: channel 7 for 乐企",
+         invoice(line("100.00"), number="{yy}318000000000000001"), refuse("number")),
+    Case("number-of-another-access-mode", "RULES.md Invoice numbers: access mode 0/1/2",
+         invoice(line("100.00"), number="{yy}317300000000000001"), refuse("number")),
+    Case("number-of-access-mode-2", "RULES.md Invoice numbers: access mode 0/1/2",
+         invoice(line("100.00"), number="{yy}317200000000000001"), ACCEPT),
 ]
