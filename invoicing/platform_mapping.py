@@ -109,4 +109,5 @@ def invoice_draft(invoice, lines) -> InvoiceDraft:
         buyer_is_person=invoice.buyer_is_person,
         remark=invoice.remark,
         number=invoice.number or "",
+        issue_year=invoice.issued_at.astimezone(SHANGHAI).year if invoice.issued_at else None,
     )

@@ -235,6 +235,8 @@ CASES: list[Case] = [
          invoice(line("100.00"), number="{yy}318000000000000001"), refuse("number")),
     Case("number-of-another-access-mode", "RULES.md Invoice numbers: access mode 0/1/2",
          invoice(line("100.00"), number="{yy}317300000000000001"), refuse("number")),
+    Case("number-of-last-year", "RULES.md Invoice numbers: never across a year",
+         invoice(line("100.00"), number="{last_yy}317000000000000001"), refuse("number")),
     Case("number-of-access-mode-2", "RULES.md Invoice numbers: access mode 0/1/2",
          invoice(line("100.00"), number="{yy}317200000000000001"), ACCEPT),
 ]
