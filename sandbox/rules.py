@@ -1,7 +1,8 @@
 """The platform's checks on uploaded invoices and red-letter forms — the sandbox's own code.
 
 Deliberately independent of ``invoicing.rules``: the sandbox is the other party and must catch
-what the client gets wrong rather than agree with the same bug. Every message is a Chinese
+what the client gets wrong rather than agree with the same bug. It shares only the reference data
+(``invoicing.taxcodes.reference``: what the code table says), never a rule. Every message is a Chinese
 sentence that ends with the field it is about, e.g. ``第2行：金额与单价×数量不符（fpmxList[1].je）``.
 """
 
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from sandbox import reference
+from invoicing.taxcodes import reference
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -111,6 +112,9 @@ class Line:
     slv: Decimal | None
     sl: Decimal | None
     dj: Decimal | None
+    xmmc: str = ""
+    ggxh: str = ""
+    dw: str = ""
 
 
 @dataclass
@@ -150,6 +154,9 @@ def check_invoice(invoice: dict, *, seller_nsrsbh: str, now: datetime) -> Checke
 
     if not NUMBER_RE.match(text["fphm"]):
         checked.add("发票号码须为20位数字（fphm）")
+    elif text["fphm"][4] != "7" or text["fphm"][5] not in "012":
+        # RULES.md: YY, province, channel 7 (乐企), access mode 0/1/2, then the sequence.
+        checked.add("发票号码第5位须为7（乐企渠道）、第6位须为0、1或2（接入方式）（fphm）")
     if text["lzfpbz"] not in ("0", "1"):
         checked.add("蓝字发票标志须为0或1（lzfpbz）")
     if text["fppz"] not in ("01", "02"):
@@ -173,6 +180,9 @@ def check_invoice(invoice: dict, *, seller_nsrsbh: str, now: datetime) -> Checke
     buyer_error = check_buyer_tax_id(text["gmfnsrsbh"], required=text["fppz"] == "01")
     if buyer_error:
         checked.add(buyer_error)
+    if text["fppz"] == "01" and text["gmfzrrbz"] == "Y":
+        # RULES.md: only a 普票 may go to a natural person; a 专票's buyer is a taxpayer.
+        checked.add("增值税专用发票不能开具给自然人（gmfzrrbz）")
     limit = REMARK_LIMIT["1" if red else "0"]
     if len(text["bz"]) > limit:
         checked.add(f"备注不能超过{limit}个字符（bz）")
@@ -228,6 +238,9 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
         fphxz=str(raw.get("fphxz") or "00").strip(),
         yhzcbs=str(raw.get("yhzcbs") or "").strip(),
         **values,
+        xmmc=str(raw.get("xmmc") or "").strip(),
+        ggxh=str(raw.get("ggxh") or "").strip(),
+        dw=str(raw.get("dw") or "").strip(),
     )
     if str(line.mxxh) != str(index + 1):
         add(_line_msg(index, f"明细序号应为{index + 1}", "mxxh"))
@@ -245,7 +258,7 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
     if not CODE_RE.match(line.code):
         add(_line_msg(index, "税收分类编码须为19位数字", "sphfwssflhbbm"))
     else:
-        code = reference.tax_code(line.code)
+        code = reference.get_code(line.code)
         if code is None:
             add(_line_msg(index, "税收分类编码不存在", "sphfwssflhbbm"))
         elif code.is_summary:
@@ -254,9 +267,11 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
 
     name = str(raw.get("hwhyslwfwmc") or "")
     if code is not None:
-        prefix = f"*{code.short_name}*"
+        # The table leaves ten short names blank; they are their parent's (技术咨询服务 → 研发和技术服务).
+        short_name = reference.short_name_of(code.code)
+        prefix = f"*{short_name}*"
         if not name.startswith(prefix) or len(name) == len(prefix):
-            add(_line_msg(index, f"商品名称须为“{prefix}项目名称”（税收分类简称{code.short_name}）", "hwhyslwfwmc"))
+            add(_line_msg(index, f"商品名称须为“{prefix}项目名称”（税收分类简称{short_name}）", "hwhyslwfwmc"))
     elif not name:
         add(_line_msg(index, "商品名称不能为空", "hwhyslwfwmc"))
 
@@ -275,6 +290,9 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
     if discount:
         if line.sl is not None or line.dj is not None:
             add(_line_msg(index, "折扣行不得填写数量和单价", "sl" if line.sl is not None else "dj"))
+        for name, label in (("ggxh", "规格型号"), ("dw", "单位")):
+            if getattr(line, name):
+                add(_line_msg(index, f"折扣行不得填写{label}", name))
     elif (line.sl is None) != (line.dj is None):
         add(_line_msg(index, "数量与单价须同时填写或同时为空", "dj" if line.dj is None else "sl"))
     if line.sl is not None and line.dj is not None and line.je is not None:
@@ -322,6 +340,8 @@ def _check_discounts(checked: CheckedInvoice, *, red: bool) -> None:
             if previous is None or previous.fphxz != "02":
                 checked.add(_line_msg(position, "折扣行须紧跟在被折扣行之后", "fphxz"))
                 continue
+            if line.xmmc != previous.xmmc:
+                checked.add(_line_msg(position, "折扣行的项目名称须与被折扣行一致", "xmmc"))
             if line.code != previous.code:
                 checked.add(_line_msg(position, "折扣行的税收分类编码须与被折扣行一致", "sphfwssflhbbm"))
             if line.slv != previous.slv:

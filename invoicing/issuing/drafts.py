@@ -11,6 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
+
 from invoicing.rules.amounts import compute_line, compute_totals, money, split_with_tax, stored_decimal, tax_for
 from invoicing.rules.errors import RuleResult
 from invoicing.rules.invoice import (
@@ -181,6 +183,7 @@ def draft_from_invoice(invoice, lines) -> InvoiceDraft:
         total_amount=invoice.total_amount, total_tax=invoice.total_tax, total_with_tax=invoice.total_with_tax,
         is_red=invoice.kind == "red", buyer_name=invoice.buyer_name, buyer_tax_id=invoice.buyer_tax_id,
         buyer_is_person=invoice.buyer_is_person, remark=invoice.remark, number=invoice.number or "",
+        issue_year=timezone.localtime(invoice.issued_at).year if invoice.issued_at else None,
     )
 
 

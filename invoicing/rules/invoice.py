@@ -118,6 +118,7 @@ class InvoiceDraft:
     buyer_is_person: bool = False
     remark: str = ""
     number: str = ""  # empty until a number is assigned from a block
+    issue_year: int | None = None  # the issue date's year (Shanghai), once the invoice has one
 
 
 @dataclass(frozen=True)
@@ -563,5 +564,6 @@ def validate_invoice(draft: InvoiceDraft, *, lookup: CodeLookup = _table_lookup)
     result.extend(check_buyer(draft))
     result.extend(check_remark(draft))
     if draft.number:
-        result.extend(check_invoice_number(draft.number))
+        # A number is never used across a year: its first two digits are the issue date's year.
+        result.extend(check_invoice_number(draft.number, year=draft.issue_year))
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sandbox import reference
+from invoicing.taxcodes import reference
 from sandbox.models import Unit
 from sandbox.rules import parse_datetime
 from sandbox.services.common import BusinessError, positive_int, rate_text
@@ -34,7 +34,7 @@ def classification_codes(*, unit: Unit, payload: dict) -> dict:
     page = positive_int(payload.get("pageNo"), field="pageNo", label="页码", default=1)
     size = positive_int(payload.get("pageSize"), field="pageSize", label="每页条数", default=1000, maximum=1000)
     since = payload.get("sjc")
-    codes = sorted(reference.tax_codes().values(), key=lambda code: code.code)
+    codes = sorted(reference.codes().values(), key=lambda code: code.code)
     if since:
         watermark = parse_datetime(since)
         if watermark is None:
@@ -45,7 +45,7 @@ def classification_codes(*, unit: Unit, payload: dict) -> dict:
         {
             "sphfwssflhbbm": code.code,
             "spmc": code.name,
-            "spjc": code.short_name,
+            "spjc": reference.short_name_of(code.code),
             "sm": code.description,
             "slList": [rate_text(rate) for rate in sorted(code.rates, reverse=True)],
             "yhzcbsList": sorted(code.preferential),

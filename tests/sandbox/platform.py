@@ -56,7 +56,7 @@ def line(code=GOODS, *, name="打印机", sl="2", dj="100", je=None, slv=None, s
     amount = Decimal(je) if je is not None else Decimal(sl) * Decimal(dj)
     tax = Decimal(se) if se is not None else (amount * rate).quantize(Decimal("0.01"))
     item = {
-        "mxxh": mxxh, "xmmc": name, "hwhyslwfwmc": f"*{code[1]}*{name}", "ggxh": "", "dw": "台",
+        "mxxh": mxxh, "xmmc": name, "hwhyslwfwmc": f"*{code[1]}*{name}", "ggxh": "", "dw": "" if fphxz == "01" else "台",
         "sl": sl or "", "dj": dj or "", "je": money(amount), "slv": str(rate), "se": money(tax),
         "sphfwssflhbbm": code[0], "fphxz": fphxz, "yhzcbs": yhzcbs,
     }

@@ -169,6 +169,11 @@ def test_it_accepts_a_natural_person_without_tax_id_on_a_normal_invoice(seller):
     assert seller.issue([data])[0]["status"] == "00"
 
 
+def test_it_refuses_a_special_invoice_to_a_natural_person(seller):
+    data = invoice(next_number(seller), fppz="01", gmfzrrbz="Y")
+    assert refused(seller, data) == "增值税专用发票不能开具给自然人（gmfzrrbz）"
+
+
 def test_it_refuses_a_number_not_from_the_units_blocks(seller):
     number = seller.numbers_left[-1][:6] + "99999999999999"
     assert refused(seller, invoice(number)) == "发票号码不在本单位已领用的号段内（fphm）"
@@ -228,6 +233,16 @@ def test_it_refuses_a_discount_line_with_another_code_rate_or_a_price(seller):
     lines = [line(fphxz="02"), line(sl="1", dj="20", je="-20", se="-2.60", fphxz="01")]
     assert refused(seller, invoice(next_number(seller), lines)) == (
         "第2行：折扣行不得填写数量和单价（fpmxList[1].sl）；第2行：金额与单价×数量不符（fpmxList[1].je）"
+    )
+
+
+def test_it_refuses_a_discount_line_with_another_name_or_a_unit(seller):
+    # RULES.md: a discount line copies its line's name and leaves spec and unit empty.
+    lines = [line(fphxz="02"), line(name="折扣", sl="", dj="", je="-20", se="-2.60", fphxz="01")]
+    lines[1]["hwhyslwfwmc"] = lines[0]["hwhyslwfwmc"]
+    lines[1]["dw"] = "台"
+    assert refused(seller, invoice(next_number(seller), lines)) == (
+        "第2行：折扣行不得填写单位（fpmxList[1].dw）；第2行：折扣行的项目名称须与被折扣行一致（fpmxList[1].xmmc）"
     )
 
 
