@@ -25,6 +25,7 @@ from stores.models import Store
 logger = logging.getLogger(__name__)
 
 NO_STORE = "（公司级，无门店）"
+REPORT_FAILED = "报告生成失败（系统内部错误，已记录日志）。请点击“重新生成”重试；仍失败时请缩小期间或门店范围，或联系系统管理员。"
 
 
 def report_keep_days() -> int:
@@ -96,9 +97,27 @@ def report_job_create(*, user, company, date_from, date_to, store_ids=(), action
     return job
 
 
-def _enqueue(job_id: int) -> None:
+@transaction.atomic
+def report_job_retry(*, user, job_id: int) -> ReportJob | None:
+    """Queue a failed report again (same job, same parameters). Only the click that moves it out
+    of 失败 enqueues, so a double click or two tabs run it once; None when it was not failed."""
+    moved = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.FAILED).update(
+        status=ReportJob.Status.QUEUED, progress=0, error="", started_at=None, finished_at=None,
+        expires_at=timezone.now() + timedelta(days=report_keep_days()))
+    if not moved:
+        return None
+    job = ReportJob.objects.get(pk=job_id)
+    audit_record(actor=Actor.for_user(user), action="report.retry", obj=job, company=job.company,
+                 after={"kind": job.kind, **job.params})
+    # A fresh rq id: the failed run's rq job may still sit in the finished registry.
+    attempt = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    transaction.on_commit(lambda: _enqueue(job.pk, rq_id=f"audit-report-{job.pk}-{attempt}"))
+    return job
+
+
+def _enqueue(job_id: int, *, rq_id: str | None = None) -> None:
     try:
-        django_rq.get_queue("reports").enqueue(audit_report_job, job_id, job_id=f"audit-report-{job_id}")
+        django_rq.get_queue("reports").enqueue(audit_report_job, job_id, job_id=rq_id or f"audit-report-{job_id}")
     except (RedisError, OSError) as exc:
         logger.warning("report job %s not enqueued (Redis unavailable): %s", job_id, exc)
         ReportJob.objects.filter(pk=job_id).update(status=ReportJob.Status.FAILED,
@@ -140,9 +159,10 @@ def report_job_run(*, job_id: int) -> str:
             job.file.save(f"audit-report-{job.pk}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.pdf", File(out), save=False)
     except MissingCJKFontError as exc:
         return _fail(job, str(exc))
-    except Exception as exc:
+    except Exception:
         logger.exception("audit report %s failed", job.pk)
-        return _fail(job, f"生成失败：{type(exc).__name__}。请稍后重试，或缩小期间/门店范围。")
+        # The exception's name means nothing to an accountant; the log has the traceback.
+        return _fail(job, REPORT_FAILED)
     job.status, job.progress, job.pages, job.rows = ReportJob.Status.DONE, 100, result.pages, result.rows
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "progress", "pages", "rows", "finished_at", "file"])

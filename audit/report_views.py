@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from audit import exports
 from audit.models import ReportJob
 from audit.report_forms import ReportForm
-from audit.report_jobs import report_job_create
+from audit.report_jobs import report_job_create, report_job_retry
 from stores.access import access_for
 from stores.roles import HQ_ROLES
 
@@ -62,6 +63,15 @@ def _job(request, job_id: int) -> ReportJob:
 @require_GET
 def report_detail(request, job_id: int):
     return render(request, "audit/report_detail.html", {"job": _job(request, job_id)})
+
+
+@login_required
+@require_POST
+def report_retry(request, job_id: int):
+    job = _job(request, job_id)
+    if report_job_retry(user=request.user, job_id=job.pk) is None:
+        messages.info(request, "该报告不是失败状态，无需重新生成。")
+    return redirect("audit:report_detail", job_id=job.pk)
 
 
 @login_required
