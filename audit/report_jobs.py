@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from audit import labels
 from audit.models import AuditEvent, ReportJob
 from audit.reports import ReportHeader, ReportRow, StoreSection, render_audit_report
 from audit.services import Actor, audit_record
@@ -47,24 +48,15 @@ def audit_events_for_report(*, company, date_from, date_to, store_ids=(), action
     return qs
 
 
-def _change(before, after) -> str:
-    if not isinstance(after, dict):
-        return ""
-    before = before if isinstance(before, dict) else {}
-    parts = []
-    for key, value in after.items():
-        if before.get(key) != value:
-            parts.append(f"{key}: {before.get(key, '—')} → {value}")
-    return "；".join(parts)
-
-
 def _rows(qs):
-    for created_at, actor, action, object_type, object_id, object_repr, before, after in qs.order_by(
+    for created_at, actor_type, actor, action, object_type, object_id, object_repr, before, after in qs.order_by(
         "created_at", "id"
-    ).values_list("created_at", "actor_label", "action", "object_type", "object_id", "object_repr", "before",
-                  "after").iterator(chunk_size=2000):
-        yield ReportRow(created_at=f"{created_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", actor=actor, action=action,
-                        object=object_repr or f"{object_type}#{object_id}", change=_change(before, after))
+    ).values_list("created_at", "actor_type", "actor_label", "action", "object_type", "object_id", "object_repr",
+                  "before", "after").iterator(chunk_size=2000):
+        yield ReportRow(created_at=f"{created_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}",
+                        actor=labels.actor_label(actor, actor_type), action=labels.action_label(action),
+                        object=f"{labels.object_label(object_type)} {object_repr or object_id}",
+                        change=labels.change_text(before, after, object_type))
 
 
 def report_sections(*, company, date_from, date_to, store_ids=(), actions=()) -> list[StoreSection]:
@@ -73,7 +65,7 @@ def report_sections(*, company, date_from, date_to, store_ids=(), actions=()) ->
                                  actions=actions)
     counts: dict = {}
     for row in qs.values("store_id", "action").annotate(n=Count("id")):
-        counts.setdefault(row["store_id"], {})[row["action"]] = row["n"]
+        counts.setdefault(row["store_id"], {})[labels.action_label(row["action"])] = row["n"]
     stores = {s.pk: s for s in Store.objects.filter(pk__in=[k for k in counts if k is not None])}
     ordered = sorted(counts, key=lambda k: ("" if k is None else stores[k].code))
     return [
@@ -150,9 +142,9 @@ def report_job_run(*, job_id: int) -> str:
         sections = report_sections(company=job.company, date_from=date_from, date_to=date_to,
                                    store_ids=p.get("store_ids") or (), actions=p.get("actions") or ())
         header = ReportHeader(company=job.company.name, date_from=date_from, date_to=date_to,
-                              actions=p.get("actions") or [],
+                              actions=[labels.action_label(a) for a in p.get("actions") or []],
                               generated_at=f"{timezone.now().astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}",
-                              generated_by=job.requested_by.get_username())
+                              generated_by=job.requested_by.get_full_name() or job.requested_by.get_username())
         with tempfile.TemporaryFile() as out:
             result = render_audit_report(header=header, sections=sections, out=out, progress=progress)
             out.seek(0)
