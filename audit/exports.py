@@ -7,7 +7,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -15,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
+from audit import labels
 from audit.report_jobs import audit_events_for_report, period_bounds
 from invoicing.documents.common import SHANGHAI
 from invoicing.models import Invoice, InvoiceLine
@@ -43,7 +43,7 @@ def invoice_rows(*, company, date_from, date_to, store_ids=()) -> Iterator[list]
                inv.buyer_tax_id, inv.total_amount, inv.total_tax, inv.total_with_tax,
                inv.blue_invoice.number if inv.blue_invoice_id and inv.blue_invoice.number else "",
                f"{delivery.delivered_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}" if delivery and delivery.delivered_at else "",
-               delivery.delivery_channel if delivery else ""]
+               labels.channel_label(delivery.delivery_channel) if delivery and delivery.delivery_channel else ""]
 
 
 def reconciliation_rows(*, company, date_from, date_to, store_ids=()) -> Iterator[list]:
@@ -68,14 +68,17 @@ def reconciliation_rows(*, company, date_from, date_to, store_ids=()) -> Iterato
 
 
 def audit_rows(*, company, date_from, date_to, store_ids=(), actions=()) -> Iterator[list]:
-    yield ["时间", "门店", "操作人", "操作人类型", "动作", "对象类型", "对象编号", "对象", "变更前", "变更后", "序号", "哈希"]
+    # 变更内容 is what an accountant reads; 动作代码 and the raw snapshots stay for whoever checks the chain.
+    yield ["时间", "门店", "操作人", "操作人类型", "动作", "对象类型", "对象编号", "对象", "变更内容", "动作代码",
+           "变更前（原始）", "变更后（原始）", "序号", "哈希"]
     qs = (audit_events_for_report(company=company, date_from=date_from, date_to=date_to, store_ids=store_ids,
                                   actions=actions).select_related("store").order_by("created_at", "id"))
     for e in qs.iterator(chunk_size=2000):
         yield [f"{e.created_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", str(e.store) if e.store_id else "",
-               e.actor_label, e.get_actor_type_display(), e.action, e.object_type, e.object_id, e.object_repr,
-               json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
-               json.dumps(e.after, ensure_ascii=False) if e.after is not None else "", e.seq, e.row_hash]
+               labels.actor_label(e.actor_label, e.actor_type), e.get_actor_type_display(), labels.action_label(e.action),
+               labels.object_label(e.object_type), e.object_id, e.object_repr,
+               labels.change_text(e.before, e.after, e.object_type), e.action,
+               labels.raw_json(e.before), labels.raw_json(e.after), e.seq, e.row_hash]
 
 
 EXPORTS = {

@@ -16,7 +16,7 @@ class DateRangeMixin(forms.Form):
 
 
 class ExchangeFilterForm(DateRangeMixin):
-    service = forms.CharField(label=_("服务编码"), required=False, max_length=20)
+    service = forms.CharField(label=_("服务（名称或编码）"), required=False, max_length=20)
     outcome = forms.ChoiceField(label=_("结果"), required=False, choices=[("", _("全部")), *Exchange.Outcome.choices])
     ref = forms.CharField(label=_("发票号码/流水号"), required=False, max_length=64)
 

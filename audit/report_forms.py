@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.forms import DateRangeMixin
+from audit.labels import action_label
 from audit.models import AuditEvent
 from stores.models import Store
 
@@ -20,7 +21,7 @@ class ReportForm(DateRangeMixin):
         self.fields["stores"].queryset = Store.objects.filter(company=company).order_by("code")
         actions = (AuditEvent.objects.filter(company=company).order_by("action").values_list("action", flat=True)
                    .distinct())
-        self.fields["actions"].choices = [(a, a) for a in actions]
+        self.fields["actions"].choices = sorted(((a, action_label(a)) for a in actions), key=lambda c: c[1])
 
     def clean(self):
         data = super().clean()

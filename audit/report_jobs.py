@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from audit import labels
 from audit.models import AuditEvent, ReportJob
 from audit.reports import ReportHeader, ReportRow, StoreSection, render_audit_report
 from audit.services import Actor, audit_record
@@ -25,6 +26,7 @@ from stores.models import Store
 logger = logging.getLogger(__name__)
 
 NO_STORE = "（公司级，无门店）"
+REPORT_FAILED = "报告生成失败（系统内部错误，已记录日志）。请点击“重新生成”重试；仍失败时请缩小期间或门店范围，或联系系统管理员。"
 
 
 def report_keep_days() -> int:
@@ -46,24 +48,15 @@ def audit_events_for_report(*, company, date_from, date_to, store_ids=(), action
     return qs
 
 
-def _change(before, after) -> str:
-    if not isinstance(after, dict):
-        return ""
-    before = before if isinstance(before, dict) else {}
-    parts = []
-    for key, value in after.items():
-        if before.get(key) != value:
-            parts.append(f"{key}: {before.get(key, '—')} → {value}")
-    return "；".join(parts)
-
-
 def _rows(qs):
-    for created_at, actor, action, object_type, object_id, object_repr, before, after in qs.order_by(
+    for created_at, actor_type, actor, action, object_type, object_id, object_repr, before, after in qs.order_by(
         "created_at", "id"
-    ).values_list("created_at", "actor_label", "action", "object_type", "object_id", "object_repr", "before",
-                  "after").iterator(chunk_size=2000):
-        yield ReportRow(created_at=f"{created_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", actor=actor, action=action,
-                        object=object_repr or f"{object_type}#{object_id}", change=_change(before, after))
+    ).values_list("created_at", "actor_type", "actor_label", "action", "object_type", "object_id", "object_repr",
+                  "before", "after").iterator(chunk_size=2000):
+        yield ReportRow(created_at=f"{created_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}",
+                        actor=labels.actor_label(actor, actor_type), action=labels.action_label(action),
+                        object=f"{labels.object_label(object_type)} {object_repr or object_id}",
+                        change=labels.change_text(before, after, object_type))
 
 
 def report_sections(*, company, date_from, date_to, store_ids=(), actions=()) -> list[StoreSection]:
@@ -72,7 +65,7 @@ def report_sections(*, company, date_from, date_to, store_ids=(), actions=()) ->
                                  actions=actions)
     counts: dict = {}
     for row in qs.values("store_id", "action").annotate(n=Count("id")):
-        counts.setdefault(row["store_id"], {})[row["action"]] = row["n"]
+        counts.setdefault(row["store_id"], {})[labels.action_label(row["action"])] = row["n"]
     stores = {s.pk: s for s in Store.objects.filter(pk__in=[k for k in counts if k is not None])}
     ordered = sorted(counts, key=lambda k: ("" if k is None else stores[k].code))
     return [
@@ -96,9 +89,27 @@ def report_job_create(*, user, company, date_from, date_to, store_ids=(), action
     return job
 
 
-def _enqueue(job_id: int) -> None:
+@transaction.atomic
+def report_job_retry(*, user, job_id: int) -> ReportJob | None:
+    """Queue a failed report again (same job, same parameters). Only the click that moves it out
+    of 失败 enqueues, so a double click or two tabs run it once; None when it was not failed."""
+    moved = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.FAILED).update(
+        status=ReportJob.Status.QUEUED, progress=0, error="", started_at=None, finished_at=None,
+        expires_at=timezone.now() + timedelta(days=report_keep_days()))
+    if not moved:
+        return None
+    job = ReportJob.objects.get(pk=job_id)
+    audit_record(actor=Actor.for_user(user), action="report.retry", obj=job, company=job.company,
+                 after={"kind": job.kind, **job.params})
+    # A fresh rq id: the failed run's rq job may still sit in the finished registry.
+    attempt = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    transaction.on_commit(lambda: _enqueue(job.pk, rq_id=f"audit-report-{job.pk}-{attempt}"))
+    return job
+
+
+def _enqueue(job_id: int, *, rq_id: str | None = None) -> None:
     try:
-        django_rq.get_queue("reports").enqueue(audit_report_job, job_id, job_id=f"audit-report-{job_id}")
+        django_rq.get_queue("reports").enqueue(audit_report_job, job_id, job_id=rq_id or f"audit-report-{job_id}")
     except (RedisError, OSError) as exc:
         logger.warning("report job %s not enqueued (Redis unavailable): %s", job_id, exc)
         ReportJob.objects.filter(pk=job_id).update(status=ReportJob.Status.FAILED,
@@ -131,18 +142,19 @@ def report_job_run(*, job_id: int) -> str:
         sections = report_sections(company=job.company, date_from=date_from, date_to=date_to,
                                    store_ids=p.get("store_ids") or (), actions=p.get("actions") or ())
         header = ReportHeader(company=job.company.name, date_from=date_from, date_to=date_to,
-                              actions=p.get("actions") or [],
+                              actions=[labels.action_label(a) for a in p.get("actions") or []],
                               generated_at=f"{timezone.now().astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}",
-                              generated_by=job.requested_by.get_username())
+                              generated_by=job.requested_by.get_full_name() or job.requested_by.get_username())
         with tempfile.TemporaryFile() as out:
             result = render_audit_report(header=header, sections=sections, out=out, progress=progress)
             out.seek(0)
             job.file.save(f"audit-report-{job.pk}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.pdf", File(out), save=False)
     except MissingCJKFontError as exc:
         return _fail(job, str(exc))
-    except Exception as exc:
+    except Exception:
         logger.exception("audit report %s failed", job.pk)
-        return _fail(job, f"生成失败：{type(exc).__name__}。请稍后重试，或缩小期间/门店范围。")
+        # The exception's name means nothing to an accountant; the log has the traceback.
+        return _fail(job, REPORT_FAILED)
     job.status, job.progress, job.pages, job.rows = ReportJob.Status.DONE, 100, result.pages, result.rows
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "progress", "pages", "rows", "finished_at", "file"])

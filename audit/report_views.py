@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from audit import exports
 from audit.models import ReportJob
 from audit.report_forms import ReportForm
-from audit.report_jobs import report_job_create
+from audit.report_jobs import report_job_create, report_job_retry
 from stores.access import access_for
 from stores.models import Company
 from stores.roles import HQ_ROLES
@@ -34,18 +35,35 @@ def _company(request):
     raise Http404
 
 
+def _export_query(company, data) -> str:
+    """The export links' query, rebuilt from the cleaned form: only the choices, never a token."""
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    query["company"] = str(company.pk)
+    query["date_from"], query["date_to"] = data["date_from"].isoformat(), data["date_to"].isoformat()
+    query.setlist("stores", [str(s.pk) for s in data["stores"]])
+    query.setlist("actions", list(data["actions"]))
+    return query.urlencode()
+
+
 @login_required
 def report_list(request):
+    """One form, always POSTed (it carries the CSRF token). 生成 starts a report; 准备导出 redirects to
+    this page by GET with the choices only, so export links never carry the token into logs."""
     company = _company(request)
     form = ReportForm(request.POST or request.GET or None, company=company)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if request.POST.get("do") == "export":
+            return redirect(f"{reverse('audit:report_list')}?{_export_query(company, data)}")
         job = report_job_create(user=request.user, company=company, date_from=data["date_from"],
                                 date_to=data["date_to"], store_ids=[s.pk for s in data["stores"]],
                                 actions=data["actions"])
         return redirect("audit:report_detail", job_id=job.pk)
     jobs = ReportJob.objects.for_user(request.user).filter(company=company).select_related("requested_by")[:20]
-    export_query = request.GET.urlencode() if request.method == "GET" and form.is_bound and form.is_valid() else ""
+    valid_get = request.method == "GET" and form.is_bound and form.is_valid()
+    export_query = _export_query(company, form.cleaned_data) if valid_get else ""
     return render(request, "audit/report_list.html", {
         "form": form, "company": company, "jobs": jobs, "export_query": export_query,
         "exports": [(kind, label) for kind, (label, _) in exports.EXPORTS.items()],
@@ -61,6 +79,15 @@ def _job(request, job_id: int) -> ReportJob:
 @require_GET
 def report_detail(request, job_id: int):
     return render(request, "audit/report_detail.html", {"job": _job(request, job_id)})
+
+
+@login_required
+@require_POST
+def report_retry(request, job_id: int):
+    job = _job(request, job_id)
+    if report_job_retry(user=request.user, job_id=job.pk) is None:
+        messages.info(request, "该报告不是失败状态，无需重新生成。")
+    return redirect("audit:report_detail", job_id=job.pk)
 
 
 @login_required

@@ -2,8 +2,10 @@
 
 from datetime import datetime, time, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
+from audit.labels import ACTIONS, SERVICES
 from audit.models import AuditEvent, Exchange
 
 
@@ -20,7 +22,9 @@ def exchange_list(*, user, filters: dict):
     qs = Exchange.objects.for_user(user).select_related("company", "store")
     qs = _day_bounds(qs, filters)
     if filters.get("service"):
-        qs = qs.filter(service__iexact=filters["service"].strip())
+        text = filters["service"].strip()
+        codes = [code for code, label in SERVICES.items() if text in label]
+        qs = qs.filter(Q(service__iexact=text) | Q(service__in=codes))
     if filters.get("outcome"):
         qs = qs.filter(outcome=filters["outcome"])
     if filters.get("ref"):
@@ -32,7 +36,10 @@ def audit_event_list(*, user, filters: dict):
     qs = AuditEvent.objects.for_user(user).select_related("company", "store")
     qs = _day_bounds(qs, filters)
     if filters.get("action"):
-        qs = qs.filter(action__icontains=filters["action"].strip())
+        # People type the Chinese label (新增商品) or part of it; developers the code.
+        text = filters["action"].strip()
+        codes = [code for code, label in ACTIONS.items() if text in label]
+        qs = qs.filter(Q(action__icontains=text) | Q(action__in=codes))
     if filters.get("actor"):
         qs = qs.filter(actor_label__icontains=filters["actor"].strip())
     if filters.get("object_id"):

@@ -14,6 +14,7 @@ from audit import report_views  # noqa: E402
 urlpatterns += [
     path("audit/reports/", report_views.report_list, name="report_list"),
     path("audit/reports/<int:job_id>/", report_views.report_detail, name="report_detail"),
+    path("audit/reports/<int:job_id>/retry/", report_views.report_retry, name="report_retry"),
     path("audit/reports/<int:job_id>/status/", report_views.report_status, name="report_status"),
     path("audit/reports/<int:job_id>/download/", report_views.report_download, name="report_download"),
     path("audit/exports/<str:kind>.<str:fmt>", report_views.export, name="export"),

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from stores import auth_views
 from stores.views import home
@@ -24,4 +25,6 @@ urlpatterns = [
 ]
 
 if settings.SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+    # ./run prints this address: it answers a page saying what the sandbox is, not a 404.
+    urlpatterns += [path("sandbox/", TemplateView.as_view(template_name="sandbox_home.html"), name="sandbox_home"),
+                    path("sandbox/", include("sandbox.urls"))]
