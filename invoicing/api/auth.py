@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 TIMESTAMP_WINDOW = 300
 NONCE_TTL = 600
 NONCE = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
+TIMESTAMP = re.compile(r"^[0-9]{1,12}$")  # ASCII digits: int() of 5,000 digits raises, "١٢" is a digit to isdigit()
+KEY_ID = re.compile(r"^kp_[0-9a-f]{24}$")  # checked before the query: a NUL in a header is a DataError there
 
 
 class AuthFailed(Exception):
@@ -58,11 +60,12 @@ def authenticate(request, body: bytes) -> ApiKey:
                         ("X-Signature", given)):
         if not value:
             _fail("auth_header_missing", f"缺少请求头 {name}，请按接口文档签名", name)
-    if not timestamp.isdigit() or abs(int(timestamp) - time.time()) > TIMESTAMP_WINDOW:
+    if not TIMESTAMP.match(timestamp) or abs(int(timestamp) - time.time()) > TIMESTAMP_WINDOW:
         _fail("auth_timestamp", "X-Timestamp 应为当前 Unix 秒数，且与服务器时间相差不超过300秒；请校准时钟", "X-Timestamp")
     if not NONCE.match(nonce):
         _fail("auth_nonce_format", "X-Nonce 应为16–64位字母、数字、_ 或 -，每个请求不同", "X-Nonce")
-    key = ApiKey.objects.select_related("store__company").filter(key_id=key_id).first()
+    key = (ApiKey.objects.select_related("store__company").filter(key_id=key_id).first()
+           if KEY_ID.match(key_id) else None)
     if key is None or key.revoked_at is not None or not key.store.is_active:
         _fail("auth_key_invalid", "API 密钥不存在或已停用，请在门店设置中确认 Key ID", "X-Key-Id")
     path = request.get_full_path()

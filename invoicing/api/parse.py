@@ -10,12 +10,16 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 
+from invoicing.rules import limits
 from invoicing.rules.amounts import compute_line, compute_totals, fmt_money, money
 from invoicing.rules.invoice import PLATFORM_RATES, InvoiceDraft, LineDraft, validate_invoice
 from invoicing.taxcodes.selectors import tax_code_lookup_for
@@ -23,9 +27,8 @@ from invoicing.taxcodes.selectors import tax_code_lookup_for
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_LINES = 2000  # the platform allows 5,000 per invoice and recommends at most 2,000
 MAX_BATCH = 500
-MAX_AMOUNT = Decimal("9999999999999999.99")
+MAX_AMOUNT = limits.MAX_MONEY
 ORDER_NO = re.compile(r"^[A-Za-z0-9_\-.:]{1,64}$")
-DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
 
 ORDER_FIELDS = {"order_no", "paid_at", "invoice_type", "buyer", "price_includes_tax", "lines", "total", "remark"}
 BUYER_FIELDS = {"name", "tax_id", "is_person", "address", "phone", "bank_name", "bank_account", "email", "mobile"}
@@ -76,6 +79,22 @@ class ParsedRefund:
     payload_hash: str
 
 
+# The deepest real body is {"orders": [{"lines": [{...}]}]}: four levels. json.loads recurses
+# once per level and a body of 100,000 "[" ends in RecursionError, so depth is counted first.
+MAX_JSON_DEPTH = 8
+_JSON_STRING = re.compile(rb'"(?:[^"\\]+|\\.)*"?', re.DOTALL)  # an unclosed string runs to the end: linear
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _DEPTH_STEP)
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply ``body``'s arrays and objects nest, without parsing it (brackets inside strings skipped)."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if not brackets:
+        return 0
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)))
+
+
 def payload_hash(item) -> str:
     text = json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -95,7 +114,8 @@ class _Reader:
     def unknown(self, obj: dict, allowed: set[str]) -> None:
         for key in obj:
             if key not in allowed:
-                self.fail(key, "unknown_field", f"不支持的字段 {key}，请检查拼写（可用字段见接口文档）")
+                shown = key[:40]  # a client may send any key; the answer stays small
+                self.fail(shown, "unknown_field", f"不支持的字段 {shown}，请检查拼写（可用字段见接口文档）")
 
     def text(self, obj: dict, name: str, *, label: str, required: bool = False, max_len: int = 200,
              pattern: re.Pattern | None = None, pattern_hint: str = "") -> str:
@@ -110,6 +130,10 @@ class _Reader:
         value = value.strip()
         if len(value) > max_len:
             self.fail(name, "too_long", f"{label}（{name}）最多{max_len}个字符，当前{len(value)}个")
+            return ""
+        problem = limits.text_problem(value)
+        if problem:
+            self.fail(name, "bad_character", f"{label}（{name}）{problem}")
             return ""
         if pattern is not None and not pattern.match(value):
             self.fail(name, "format", f"{label}（{name}）格式不正确：{pattern_hint}")
@@ -126,7 +150,8 @@ class _Reader:
         return value
 
     def decimal(self, obj: dict, name: str, *, label: str, required: bool = False, positive: bool = True,
-                places: int | None = None) -> Decimal | None:
+                places: int = limits.MONEY_PLACES,
+                integer_digits: int = limits.MONEY_INTEGER_DIGITS) -> Decimal | None:
         value = obj.get(name)
         if value is None or value == "":
             if required:
@@ -135,22 +160,28 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
             self.fail(name, "type_number", f"{label}（{name}）应为数字或数字字符串，例如 \"12.50\"")
             return None
-        if isinstance(value, str) and not DECIMAL_TEXT.match(value.strip()):
-            self.fail(name, "type_number", f"{label}（{name}）应为数字，例如 \"12.50\"，当前为 {value[:30]!r}")
+        if isinstance(value, str) and (len(value) > limits.NUMBER_TEXT_MAX or not limits.NUMBER_TEXT.match(value)):
+            # Refused, not guessed: "１" (full-width), " 1 ", "1e3", "1,000" (docs/api.md).
+            self.fail(name, "type_number", f"{label}（{name}）应为半角数字，不含空格、逗号或指数，例如 \"12.50\"，"
+                                           f"当前为 {value[:30]!r}")
             return None
         try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
+            number = Decimal(value)  # exact from a string, an int or a Decimal (JSON floats arrive as Decimal)
+        except (InvalidOperation, ValueError):
             self.fail(name, "type_number", f"{label}（{name}）不是有效数字")
             return None
-        if not number.is_finite() or abs(number) > MAX_AMOUNT:
-            self.fail(name, "out_of_range", f"{label}（{name}）超出允许范围")
+        if not number.is_finite():
+            self.fail(name, "out_of_range", f"{label}（{name}）不是有限的数字")
+            return None
+        problem = limits.number_problem(number, integer_digits=integer_digits, places=99)
+        if problem:
+            self.fail(name, "out_of_range", f"{label}（{name}）超出允许范围：{problem}")
             return None
         if positive and number <= 0:
             self.fail(name, "not_positive", f"{label}（{name}）须大于0，当前为 {number}")
             return None
-        if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
-            self.fail(name, "precision", f"{label}（{name}）最多{places}位小数，当前为 {number}")
+        if limits.number_problem(number, integer_digits=integer_digits, places=places):
+            self.fail(name, "precision", f"{label}（{name}）最多{places}位小数，当前为 {str(number)[:40]}")
             return None
         return number
 
@@ -164,13 +195,22 @@ class _Reader:
             return None
         try:
             parsed = datetime.fromisoformat(value.strip())
+            if timezone.is_naive(parsed):
+                parsed = parsed.replace(tzinfo=SHANGHAI)
+            # In UTC, as stored: "0001-01-01T00:00:00+14:00" is a year before the calendar starts.
+            parsed = parsed.astimezone(UTC)
         except ValueError:
             self.fail(name, "type_datetime", f"{label}（{name}）时间格式不正确，应如 2025-06-01T10:30:00+08:00")
             return None
-        if timezone.is_naive(parsed):
-            parsed = parsed.replace(tzinfo=SHANGHAI)
-        if parsed > timezone.now() + timedelta(minutes=5):
-            self.fail(name, "in_future", f"{label}（{name}）不能晚于当前时间")
+        except OverflowError:  # year 1 or 9999 moved past the calendar's ends by its offset
+            early = parsed.year < limits.EARLIEST_PAID_AT.year
+            self.fail(name, "too_early" if early else "in_future",
+                      f"{label}（{name}）{'不能早于2000-01-01' if early else '不能晚于当前时间'}，当前为 {value.strip()[:40]}")
+            return None
+        problem = limits.moment_problem(parsed, now=timezone.now())
+        if problem:
+            code = "too_early" if parsed < limits.EARLIEST_PAID_AT else "in_future"
+            self.fail(name, code, f"{label}（{name}）{problem}，当前为 {value.strip()[:40]}")
             return None
         return parsed
 
@@ -193,7 +233,7 @@ def parse_order(item, *, prefix: str = "", products: dict | None = None,
     invoice_type = r.text(item, "invoice_type", label="发票种类", max_len=2) or "02"
     if invoice_type not in ("01", "02"):
         r.fail("invoice_type", "invoice_type_invalid", "发票种类（invoice_type）应为 \"01\"（专票）或 \"02\"（普票）")
-    remark = r.text(item, "remark", label="备注", max_len=450)
+    remark = r.text(item, "remark", label="备注", max_len=limits.REMARK_MAX)
     price_includes_tax = r.boolean(item, "price_includes_tax", label="单价是否含税", default=True)
 
     buyer_raw = item.get("buyer")
@@ -206,16 +246,18 @@ def parse_order(item, *, prefix: str = "", products: dict | None = None,
             b.unknown(buyer_raw, BUYER_FIELDS)
             tax_id = b.text(buyer_raw, "tax_id", label="购方税号", max_len=20)
             buyer = {
-                "name": b.text(buyer_raw, "name", label="购方名称", required=True, max_len=200),
+                "name": b.text(buyer_raw, "name", label="购方名称", required=True, max_len=limits.BUYER_NAME_MAX),
                 "tax_id": tax_id,
                 "is_person": b.boolean(buyer_raw, "is_person", label="是否自然人", default=not tax_id),
-                "address": b.text(buyer_raw, "address", label="购方地址", max_len=300),
-                "phone": b.text(buyer_raw, "phone", label="购方电话", max_len=40),
-                "bank_name": b.text(buyer_raw, "bank_name", label="购方开户行", max_len=200),
-                "bank_account": b.text(buyer_raw, "bank_account", label="购方银行账号", max_len=60),
-                "email": b.text(buyer_raw, "email", label="收票邮箱", max_len=254),
+                "address": b.text(buyer_raw, "address", label="购方地址", max_len=limits.BUYER_ADDRESS_PHONE_MAX),
+                "phone": b.text(buyer_raw, "phone", label="购方电话", max_len=limits.BUYER_ADDRESS_PHONE_MAX),
+                "bank_name": b.text(buyer_raw, "bank_name", label="购方开户行", max_len=limits.BUYER_BANK_ACCOUNT_MAX),
+                "bank_account": b.text(buyer_raw, "bank_account", label="购方银行账号",
+                                       max_len=limits.BUYER_BANK_ACCOUNT_MAX),
+                "email": b.text(buyer_raw, "email", label="收票邮箱", max_len=limits.EMAIL_MAX),
                 "mobile": b.text(buyer_raw, "mobile", label="收票手机", max_len=20),
             }
+            _check_buyer_contact(b, buyer)
             r.errors += b.errors
 
     lines_raw = item.get("lines")
@@ -267,6 +309,26 @@ def parse_order(item, *, prefix: str = "", products: dict | None = None,
     )
 
 
+def _check_buyer_contact(b: _Reader, buyer: dict) -> None:
+    """The platform prints address with phone and bank with account, each pair in one field."""
+    for first, second, label, limit in (
+        ("address", "phone", "购方地址和电话", limits.BUYER_ADDRESS_PHONE_MAX),
+        ("bank_name", "bank_account", "购方开户行和银行账号", limits.BUYER_BANK_ACCOUNT_MAX),
+    ):
+        length = len(buyer[first]) + len(buyer[second])
+        if length > limit:
+            b.fail(second, "too_long", f"{label}（{first} + {second}）合计最多{limit}个字符，当前{length}个")
+    email = buyer["email"]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            b.fail("email", "email_invalid", f"收票邮箱（email）格式不正确，应如 name@example.com，当前为 {email[:60]}")
+    mobile = buyer["mobile"]
+    if mobile and not limits.MOBILE.match(mobile):
+        b.fail("mobile", "mobile_invalid", "收票手机（mobile）应为11位手机号码（半角数字），如 13800138000")
+
+
 def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_tax: bool, coder) -> dict | None:
     lr = _Reader(r.path(f"lines[{index}]"))
     if not isinstance(raw, dict):
@@ -280,7 +342,7 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
         product = products.get(sku)
         if product is None:
             lr.fail("sku", "unknown_sku", f"商品编码 {sku} 不在本公司商品目录中（或已停售），请先维护商品目录或直接填写名称、税收分类编码和税率")
-    name = lr.text(raw, "name", label="项目名称", required=product is None and not sku, max_len=100)
+    name = lr.text(raw, "name", label="项目名称", required=product is None and not sku, max_len=limits.ITEM_NAME_MAX)
     tax_code = lr.text(raw, "tax_code", label="税收分类编码", required=product is None and not sku and coder is None,
                        max_len=19)
     # Without a code the rate may be left out too: it then comes from the code (auto or chosen).
@@ -290,8 +352,10 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
     if rate is not None and not Decimal(0) <= rate < 1:
         lr.fail("rate", "rate_invalid", f"税率（rate）应为小数形式，如 0.13 表示13%，当前为 {rate}")
         rate = None
-    quantity = lr.decimal(raw, "quantity", label="数量", places=13)
-    unit_price = lr.decimal(raw, "unit_price", label="单价", places=13)
+    quantity = lr.decimal(raw, "quantity", label="数量", places=limits.PRICE_PLACES,
+                          integer_digits=limits.PRICE_INTEGER_DIGITS)
+    unit_price = lr.decimal(raw, "unit_price", label="单价", places=limits.PRICE_PLACES,
+                            integer_digits=limits.PRICE_INTEGER_DIGITS)
     amount = lr.decimal(raw, "amount", label="金额", places=2)
     includes_tax = lr.boolean(raw, "price_includes_tax", label="单价是否含税",
                               default=product.price_includes_tax if product and "price_includes_tax" not in raw
@@ -299,8 +363,8 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
     preferential = lr.text(raw, "preferential", label="优惠政策标识", max_len=2)
     if preferential not in ("", "03", "04"):
         lr.fail("preferential", "preferential_invalid", "优惠政策标识（preferential）只能为空、\"03\"（免税）或 \"04\"（不征税）")
-    spec = lr.text(raw, "spec", label="规格型号", max_len=40)
-    unit = lr.text(raw, "unit", label="单位", max_len=20)
+    spec = lr.text(raw, "spec", label="规格型号", max_len=limits.SPEC_MAX)
+    unit = lr.text(raw, "unit", label="单位", max_len=limits.UNIT_MAX)
     if product is not None:
         name = name or product.name
         tax_code = tax_code or product.tax_code
@@ -311,6 +375,9 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
             unit_price = product.price
     if quantity is None and unit_price is not None:
         lr.fail("quantity", "quantity_required", "填写了单价（unit_price）时须同时填写数量（quantity）")
+    if quantity is not None and unit_price is not None and quantity * unit_price > MAX_AMOUNT:
+        # Checked before any rounding: quantize() past Decimal's 28 digits raises InvalidOperation.
+        lr.fail("unit_price", "out_of_range", f"数量×单价超出金额上限 {fmt_money(MAX_AMOUNT)}，请核对数量（quantity）和单价（unit_price）")
     if to_code and rate is not None and rate not in PLATFORM_RATES:
         lr.fail("rate", "rate_invalid", f"税率（rate）{rate} 不是有效税率（可用0.13、0.09、0.06、0.05、0.03、0.015、0.01、0）")
     if to_code and rate is None and not includes_tax:
@@ -377,7 +444,8 @@ def parse_refund(item, *, prefix: str = "") -> ParsedRefund | list[ApiError]:
                     line_no = raw.get("line_no")
                     if not isinstance(line_no, int) or isinstance(line_no, bool) or line_no < 1:
                         lr.fail("line_no", "type_integer", "退款明细的行号（line_no）应为从1开始的整数")
-                    quantity = lr.decimal(raw, "quantity", label="退货数量", places=13)
+                    quantity = lr.decimal(raw, "quantity", label="退货数量", places=limits.PRICE_PLACES,
+                                          integer_digits=limits.PRICE_INTEGER_DIGITS)
                     line_amount = lr.decimal(raw, "amount", label="退款金额", required=True, places=2)
                     if not lr.errors:
                         lines.append({"line_no": line_no, "quantity": quantity, "amount": line_amount})

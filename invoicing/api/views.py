@@ -9,7 +9,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -31,15 +32,22 @@ def max_body() -> int:
     return int(getattr(settings, "API_MAX_BODY_BYTES", 2 * 1024 * 1024))
 
 
-def error_response(status: int, errors: list, *, extra: dict | None = None) -> JsonResponse:
+def json_answer(status: int, body: dict) -> HttpResponse:
+    """UTF-8 JSON; a lone surrogate a client sent and we echo (an order_no, a key) becomes "?"
+    instead of a UnicodeEncodeError, i.e. a 500."""
+    text = json.dumps(body, ensure_ascii=False, cls=DjangoJSONEncoder)
+    return HttpResponse(text.encode("utf-8", "replace"), status=status, content_type="application/json")
+
+
+def error_response(status: int, errors: list, *, extra: dict | None = None) -> HttpResponse:
     items = [e.as_dict() if isinstance(e, parse.ApiError) else e for e in errors]
     body = {"error": items[0], "errors": items}
     body.update(extra or {})
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    return json_answer(status, body)
 
 
-def ok(status: int, body: dict) -> JsonResponse:
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+def ok(status: int, body: dict) -> HttpResponse:
+    return json_answer(status, body)
 
 
 def err(code: str, message: str, field: str = "") -> parse.ApiError:
@@ -62,15 +70,21 @@ def api_view(methods: list[str]):
                 body = request.body
             except RequestDataTooBig:
                 return error_response(413, [err("body_too_large", "请求体过大，请分批提交")])
+            if len(body) > max_body():  # a chunked body has no Content-Length to refuse it by
+                return error_response(413, [err("body_too_large", "请求体过大，请分批提交")])
             try:
                 key = authenticate(request, body)
             except AuthFailed as exc:
                 return error_response(401, [exc.error])
             data = None
             if request.method != "GET":
+                if parse.json_depth(body) > parse.MAX_JSON_DEPTH:
+                    return error_response(400, [err("json_too_deep",
+                                                    f"请求体 JSON 嵌套超过{parse.MAX_JSON_DEPTH}层，请按接口文档的结构提交")])
                 try:
                     data = json.loads(body.decode("utf-8"), parse_float=Decimal)
                 except (UnicodeDecodeError, ValueError) as exc:
+                    # ValueError covers integers past Python's 4,300-digit limit too.
                     return error_response(400, [err("malformed_json", f"请求体不是合法的 UTF-8 JSON：{str(exc)[:120]}")])
             touch(key)
             return view(request, key, data, *args, **kwargs)
@@ -154,6 +168,10 @@ def orders_batch(request, key, data):
 @api_view(["GET"])
 def order_detail(request, key, data, order_no: str):
     """GET /api/v1/orders/<order_no> — only orders of the key's store (another store's: 404)."""
+    if not parse.ORDER_NO.match(order_no):
+        # No order can have this number ("%00", an overlong path): never reaches the database.
+        return error_response(404, [err("order_not_found", "订单号格式不正确（1–64位字母、数字或 _-.:），本门店没有该订单",
+                                        "order_no")])
     order = (Order.objects.select_related("store").prefetch_related("invoices", "refunds__order")
              .filter(company_id=key.store.company_id, store=key.store, order_no=order_no).first())
     if order is None:
