@@ -116,7 +116,15 @@ class ResilientScheduler(RQScheduler):
                 return super().work()
             except REDIS_ERRORS as exc:
                 outage.down(exc)
-                wait_until(self.connection.ping, outage=outage, errors=REDIS_ERRORS)
+                try:
+                    wait_until(self._ping_unless_stopping, outage=outage, errors=REDIS_ERRORS)
+                except StopRequested:
+                    return None  # SIGTERM during the outage: RQ's handler only set the flag
+
+    def _ping_unless_stopping(self):
+        if self._stop_requested:
+            raise StopRequested
+        self.connection.ping()
 
 
 class ResilientWorker(Worker):

@@ -85,6 +85,9 @@ class Supervisor:
                 code = child.proc.poll()
                 if code is None:
                     continue
+                # What it started dies with it (an RQ worker's forked scheduler would otherwise
+                # live on, orphaned, beside the next worker's).
+                _signal_group(child.proc, signal.SIGTERM)
                 # Stable for a minute: the next death is a new incident, restart quickly again.
                 if now - child.started_at >= STABLE_AFTER_S:
                     child.backoff = BACKOFF_START_S
