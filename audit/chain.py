@@ -48,15 +48,43 @@ def verify_chain(company_id: int | None) -> ChainBreak | None:
         if _digest(event, event.prev_hash) != event.row_hash:
             return ChainBreak(company_id, event.seq, event.id, "内容与哈希不符：记录被篡改")
         expected_prev, expected_seq, last = event.row_hash, event.seq + 1, event
-    if head and last is not None and (head.seq != last.seq or head.last_hash != last.row_hash):
-        return ChainBreak(company_id, head.seq, None, "链尾与最后一条记录不符：末尾记录被删除")
+    if head is None:
+        return None
+    # The head says how many rows the chain holds; the rows must reach it. Without this a
+    # TRUNCATE (or a deleted tail) left a chain that verified because what remained was intact.
+    covered_through = last.seq if last is not None else head.archived_through_seq
+    if last is None and head.seq > head.archived_through_seq:
+        first_missing = head.archived_through_seq + 1
+        return ChainBreak(company_id, first_missing, None,
+                          f"该公司已没有任何审计记录，但链头记载到第 {head.seq} 条："
+                          f"第 {first_missing}–{head.seq} 条（共 {head.seq - head.archived_through_seq} 条）全部缺失")
+    if head.seq > covered_through:
+        return ChainBreak(company_id, covered_through + 1, None,
+                          f"链尾缺失：记录只到第 {covered_through} 条，链头记载到第 {head.seq} 条，"
+                          f"末尾 {head.seq - covered_through} 条被删除")
+    if head.seq != covered_through or (last is not None and head.last_hash != last.row_hash):
+        return ChainBreak(company_id, head.seq, None, "链尾与最后一条记录不符：链头或末尾记录被改动")
     return None
+
+
+def _companies_with_invoices_but_no_chain() -> list[ChainBreak]:
+    """A company that has issued invoices has audit rows; with neither rows nor a chain head,
+    its whole trail (head included) was removed behind the triggers' back."""
+    # Invoicing sits above the audit trail: imported here, where the check needs it, not at load.
+    from invoicing.models import Invoice
+
+    chained = AuditChainHead.objects.filter(company_id__isnull=False).values("company_id")
+    orphaned = (Invoice.objects.exclude(company_id__in=chained).values_list("company_id", flat=True)
+                .distinct().order_by("company_id"))
+    return [ChainBreak(cid, 1, None, "该公司有发票，却没有任何审计记录，也没有链头：整条审计链被删除")
+            for cid in orphaned if not AuditEvent.objects.filter(company_id=cid).exists()]
 
 
 def verify_all() -> list[ChainBreak]:
     company_ids = set(AuditChainHead.objects.values_list("company_id", flat=True))
     company_ids |= set(AuditEvent.objects.values_list("company_id", flat=True).distinct())
-    return [b for cid in sorted(company_ids, key=lambda c: (c is None, c or 0)) if (b := verify_chain(cid))]
+    breaks = [b for cid in sorted(company_ids, key=lambda c: (c is None, c or 0)) if (b := verify_chain(cid))]
+    return breaks + _companies_with_invoices_but_no_chain()
 
 
 def _event_row(event: AuditEvent) -> dict:

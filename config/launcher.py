@@ -1,5 +1,5 @@
 """Start the whole product on this machine: embedded servers (unless DATABASE_URL / REDIS_URL
-point elsewhere), migrations, demo data, then web + sandbox + worker + cron under honcho.
+point elsewhere), migrations, demo data, then web + sandbox + worker + cron under config.supervisor (which restarts one that dies).
 
 Run through ./run. Ctrl-C stops the processes, then the embedded servers, in that order.
 A second start while one is running says so and exits instead of touching the data.
@@ -71,11 +71,13 @@ def main() -> int:
             _say("警告：未找到中文字体，PDF 将无法生成。请安装 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）。")
         _say(f"开票系统：http://127.0.0.1:{port}/   税务平台沙箱：http://127.0.0.1:{env['SANDBOX_PORT']}/sandbox/")
         _say("按 Ctrl-C 停止。")
-        honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=BASE_DIR, env=env)
-        # Ctrl-C reaches honcho too (same process group); we wait for it to stop its children.
+        # config.supervisor, not honcho: honcho stops everything when one process dies; the
+        # supervisor starts that one again.
+        supervisor = subprocess.Popen([sys.executable, "-m", "config.supervisor", "Procfile"], cwd=BASE_DIR, env=env)
+        # Ctrl-C reaches the supervisor too (same process group); we wait for it to stop its children.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGTERM))
-        return honcho.wait()
+        signal.signal(signal.SIGTERM, lambda *_: supervisor.send_signal(signal.SIGTERM))
+        return supervisor.wait()
     finally:
         if "postgres" in started or "redis" in started:
             _say("停止内置数据库与 Redis…")

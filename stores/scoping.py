@@ -8,7 +8,9 @@ nothing, superusers (operators) everything. A row outside the scope answers 404 
 
 from __future__ import annotations
 
+from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 
 from stores.models import Membership, Store
 
@@ -52,6 +54,39 @@ class ScopedAdminMixin:
         if request.user.is_superuser:
             return queryset
         return queryset.for_user(request.user) if self._scoped() else queryset.none()
+
+    def get_list_filter(self, request):
+        # Django's filter for a relation lists every row of the related table: the sidebar named
+        # every other company and store, ids included (issue 13, row 10). Listing only the
+        # related rows the (scoped) changelist itself references shows nothing it does not.
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and self._is_relation(entry):
+                entry = (entry, RelatedOnlyFieldListFilter)
+            filters.append(entry)
+        return filters
+
+    def _is_relation(self, path: str) -> bool:
+        model = self.model
+        for name in path.split(LOOKUP_SEP):
+            field = model._meta.get_field(name)
+            if not field.is_relation:
+                return False
+            model = field.related_model
+        return True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The add/change forms' dropdowns likewise offer only rows the user may see.
+        scoped = self._scoped_choices(db_field, request)
+        if scoped is not None:
+            kwargs["queryset"] = scoped
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _scoped_choices(self, db_field, request):
+        if request.user.is_superuser:
+            return None
+        queryset = db_field.related_model._default_manager.get_queryset()
+        return queryset.for_user(request.user) if hasattr(queryset, "for_user") else None
 
     def has_view_permission(self, request, obj=None):
         if not request.user.is_superuser and not self._scoped():
