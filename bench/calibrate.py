@@ -1,6 +1,14 @@
 """Fit the matcher's confidence (P(candidate is the right code)) on the dev half, and check it.
 
     python -m bench.calibrate [--split dev|test] [--fit]
+    python -m bench.calibrate --labels FILE
+
+``--labels FILE`` evaluates any labelled CSV (``product_name,code``; other columns ignored) the
+way a new customer meets the matcher: no history, the official table alone, the company's
+default threshold (``Company.auto_code_threshold``'s default). Its last line is one JSON object:
+``n``, ``threshold``, ``coverage`` (share of names whose first suggestion reaches the threshold,
+i.e. would be coded without a person), ``precision`` (share of those that are right), ``top1``,
+``top3``, ``abstained`` (names whose first suggestion was held back as ambiguous).
 
 The confidence decides whether the integration API codes an order line by itself (issue 8:
 only above the company's threshold), so it has to mean what it says: of the suggestions shown
@@ -93,13 +101,61 @@ def report(samples, weights) -> dict:
     return result
 
 
+def default_threshold() -> float:
+    """The threshold a new company starts with (the default of Company.auto_code_threshold)."""
+    from invoicing.taxcodes.policy import DEFAULT_AUTO_CODE_THRESHOLD
+
+    return float(DEFAULT_AUTO_CODE_THRESHOLD)
+
+
+def evaluate_labels(path, threshold: float, *, split: str = "all", misses: bool = False) -> dict:
+    """Coverage and precision at ``threshold``, top-1 and top-3, table alone (no history)."""
+    from invoicing.taxcodes.matcher import suggest_from_table
+
+    rows = load_rows(path, split)
+    auto = right_auto = top1 = top3 = abstained = 0
+    for row in rows:
+        suggestions = suggest_from_table(row["product_name"], k=3)
+        codes = [s.code for s in suggestions]
+        top1 += codes[:1] == [row["code"]]
+        top3 += row["code"] in codes
+        if suggestions and suggestions[0].abstain:
+            abstained += 1
+        if suggestions and suggestions[0].confidence >= threshold:
+            auto += 1
+            right_auto += codes[0] == row["code"]
+            if misses and codes[0] != row["code"]:
+                print(f"wrong auto-code: {row['product_name']} → {suggestions[0].name} (want {row['code']})")
+    n = len(rows)
+    return {
+        "n": n,
+        "threshold": threshold,
+        "coverage": round(auto / n, 4) if n else 0.0,
+        "precision": round(right_auto / auto, 4) if auto else 0.0,
+        "top1": round(top1 / n, 4) if n else 0.0,
+        "top3": round(top3 / n, 4) if n else 0.0,
+        "abstained": abstained,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["dev", "test"], default="dev")
+    parser.add_argument(
+        "--split", choices=["dev", "test", "all"], default=None, help="default: dev; with --labels: all rows"
+    )
     parser.add_argument("--fit", action="store_true", help="fit new weights (dev half only)")
+    parser.add_argument("--labels", metavar="FILE", help="evaluate a labelled CSV (product_name,code), no history")
+    parser.add_argument("--misses", action="store_true", help="with --labels: list wrong auto-codes")
     args = parser.parse_args(argv)
+    if args.labels:
+        result = evaluate_labels(args.labels, default_threshold(), split=args.split or "all", misses=args.misses)
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
     from invoicing.taxcodes.matcher import CALIBRATION
 
+    args.split = args.split or "dev"
+    if args.split == "all":
+        parser.error("--split all goes with --labels")
     samples = collect(args.split)
     weights = list(CALIBRATION)
     if args.fit:

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from invoicing.rules.taxid import check_uscc
+from invoicing.taxcodes.policy import DEFAULT_AUTO_CODE_THRESHOLD
 from stores.roles import HQ_ROLES, STORE_ROLES, Role
 
 
@@ -45,7 +46,7 @@ class Company(models.Model):
     platform_sm2_private_key_encrypted = models.BinaryField(blank=True, default=b"", editable=False)
     drawer_name = models.CharField(_("开票人"), max_length=40, blank=True, default="")
     auto_code_threshold = models.DecimalField(
-        _("自动赋码置信度阈值"), max_digits=4, decimal_places=2, default=0.80,
+        _("自动赋码置信度阈值"), max_digits=4, decimal_places=2, default=DEFAULT_AUTO_CODE_THRESHOLD,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     created_at = models.DateTimeField(auto_now_add=True)

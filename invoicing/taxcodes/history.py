@@ -201,48 +201,28 @@ _cache: OrderedDict[object, tuple[tuple, HistoryIndex]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _catalogue_model():
-    try:
-        from invoicing.models.catalogue import Product
-    except ImportError:  # pragma: no cover - the catalogue is another module's; optional here
-        return None
-    return Product
-
-
 def _signature(company) -> tuple:
     """Changes whenever the company's memory or catalogue rows are added, changed or deleted."""
-    from django.db import DatabaseError, transaction
     from django.db.models import Count, Max
 
-    from invoicing.models import TaxCodeMatchMemory
+    from invoicing.models import Product, TaxCodeMatchMemory
 
     memory = TaxCodeMatchMemory.objects.for_company(company).aggregate(
         n=Count("id"), last=Max("last_used"), top=Max("id")
     )
-    signature: tuple = (memory["n"], memory["last"], memory["top"])
-    Product = _catalogue_model()
-    if Product is not None:
-        try:
-            with transaction.atomic():  # the table may not be migrated yet: keep the transaction usable
-                products = Product.objects.filter(company=company).aggregate(
-                    n=Count("id"), last=Max("updated_at"), top=Max("id")
-                )
-            signature += (products["n"], products["last"], products["top"])
-        except DatabaseError:
-            signature += (None,)
-    return signature
+    products = Product.objects.filter(company=company).aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    return (memory["n"], memory["last"], memory["top"], products["n"], products["last"], products["top"])
 
 
-def _load(company, with_catalogue: bool) -> HistoryIndex:
-    from invoicing.models import TaxCodeMatchMemory
+def _load(company) -> HistoryIndex:
+    # Imported here, not at the top: bench.match builds a HistoryIndex without Django set up.
+    from invoicing.models import Product, TaxCodeMatchMemory
 
     items: list[HistoryItem] = []
-    Product = _catalogue_model()
-    if Product is not None and with_catalogue:
-        rows = Product.objects.filter(company=company).exclude(tax_code="").order_by("updated_at", "id")
-        for name, code, rate in rows.values_list("name", "tax_code", "rate"):
-            key = normalize_name(name)
-            items.append(HistoryItem(name=name, key=key, code=code, origin="catalogue", rate=rate))
+    rows = Product.objects.filter(company=company).exclude(tax_code="").order_by("updated_at", "id")
+    for name, code, rate in rows.values_list("name", "tax_code", "rate"):
+        key = normalize_name(name)
+        items.append(HistoryItem(name=name, key=key, code=code, origin="catalogue", rate=rate))
     # Memory last: an accepted or corrected choice overrides the catalogue for the same name.
     memories = TaxCodeMatchMemory.objects.for_company(company).order_by("last_used", "id")
     rows = memories.values_list("normalized_name", "product_name", "code_id", "hits", "rate")
@@ -260,7 +240,7 @@ def company_history(company) -> HistoryIndex:
         if cached and cached[0] == signature:
             _cache.move_to_end(company_id)
             return cached[1]
-    index = _load(company, with_catalogue=signature[-1] is not None)
+    index = _load(company)
     with _cache_lock:
         _cache[company_id] = (signature, index)
         _cache.move_to_end(company_id)

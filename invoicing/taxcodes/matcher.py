@@ -78,6 +78,7 @@ class Suggestion:
     reason: str  # Chinese, for the clerk
     source: str = "matcher"  # "memory": the company's own choice for this name; "history": like one it coded
     rate: Decimal | None = None  # the rate this company invoices this code at, when it has said so
+    abstain: str = ""  # why this first suggestion is held back from automatic coding (Chinese), if it is
 
 
 @cache

