@@ -241,9 +241,9 @@ def run(args, *, base: str, sandbox: str, pg: Postgres, rd: RedisServer, root: P
     from django.conf import settings
     from django.db import connections
     from django.db.models import Count, Q
-    from invoicing.services.apikeys import api_key_create
 
     from audit.services import Actor
+    from invoicing.integrations.apikeys import api_key_create
     from invoicing.models import Invoice, Order
     from invoicing.rules.taxid import make_uscc
     from sandbox.models import UploadedInvoice

@@ -5,7 +5,7 @@ from rq import cron
 
 from config.cron_jobs import PERIODIC_JOBS
 
-FAST = {"invoicing.jobs.pipeline_sweep": 3, "invoicing.redletter.jobs.refunds_reverse_pending": 3,
+FAST = {"invoicing.issuing.jobs.pipeline_sweep": 3, "invoicing.redletter.jobs.refunds_reverse_pending": 3,
         "invoicing.redletter.jobs.red_letter_forms_sync_all": 5}
 
 for func_path, queue_name, interval in PERIODIC_JOBS:

@@ -23,12 +23,12 @@ PERIODIC_JOBS += [
     ("invoicing.redletter.jobs.refunds_reverse_pending", "tax", 60),
 ]
 
-# HQ dashboard (issue 6): mail HQ when a store passes its failure-rate or backlog threshold (once per store, kind and day).
+# HQ dashboard: mail HQ when a store passes its failure-rate or backlog threshold (once per store, kind and day).
 PERIODIC_JOBS += [
     ("invoicing.dashboard.selectors.dashboard_alerts_mail", "default", 300),
 ]
 
-# Delivery and reports (issue 7): deliveries whose job was lost are re-sent; expired report files removed.
+# Delivery and reports: deliveries whose job was lost are re-sent; expired report files removed.
 PERIODIC_JOBS += [
     ("invoicing.delivery.jobs.delivery_sweep", "delivery", 600),
     ("audit.report_jobs.report_jobs_expire", "reports", 24 * 3600),

@@ -7,12 +7,10 @@ and its lines (the draft checked before it is ``invoicing.issuing.drafts.draft_f
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from invoicing.rules.amounts import fmt_money, fmt_number
+from invoicing.rules.clock import SHANGHAI
 from invoicing.taxcodes.table import display_name
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def format_issue_time(value: datetime) -> str:

@@ -1,11 +1,11 @@
-from invoicing.web_urls import urlpatterns as web_urlpatterns  # noqa: I001 - appended by the web screens (issue 6)
+from invoicing.web_urls import urlpatterns as web_urlpatterns  # noqa: I001 - the store and HQ screens
 from django.urls import path
 
 from invoicing.api import views as api
 
 app_name = "invoicing"
 
-# Integration API for shop/POS systems (docs/api.md). Web screens are added below by their owner.
+# Integration API for shop/POS systems (docs/api.md); the screens are appended below.
 urlpatterns = [
     path("api/v1/openapi.json", api.openapi, name="api_openapi"),
     path("api/v1/orders", api.orders_create, name="api_orders_create"),
@@ -15,6 +15,6 @@ urlpatterns = [
     path("api/v1/refunds/batch", api.refunds_batch, name="api_refunds_batch"),
 ]
 urlpatterns += web_urlpatterns
-from invoicing.redletter.urls import urlpatterns as redletter_urlpatterns  # noqa: E402 - red-letter screens (issue 5)
+from invoicing.redletter.urls import urlpatterns as redletter_urlpatterns  # noqa: E402 - the red-letter screens
 
 urlpatterns += redletter_urlpatterns

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import accumulate
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,10 +20,11 @@ from django.utils import timezone
 
 from invoicing.rules import limits
 from invoicing.rules.amounts import compute_line, compute_totals, fmt_money, money
+from invoicing.rules.clock import SHANGHAI
 from invoicing.rules.invoice import PLATFORM_RATES, InvoiceDraft, LineDraft, validate_invoice
+from invoicing.taxcodes.coding import waiting_message
 from invoicing.taxcodes.selectors import tax_code_lookup_for
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_LINES = 2000  # the platform allows 5,000 per invoice and recommends at most 2,000
 MAX_BATCH = 500
 MAX_AMOUNT = limits.MAX_MONEY
@@ -398,7 +398,6 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
         if decision.code:
             tax_code, rate = decision.code, decision.rate
         else:
-            from invoicing.taxcodes.coding import waiting_message
 
             coding["tax_code_note"] = waiting_message(line_no=index + 1, name=name, note=decision.note)
     # Without a rate (waiting for a code) the figures stay with tax: split when the code is chosen.

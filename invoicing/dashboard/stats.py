@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.models.dashboard import CategoryDayStats
+from invoicing.rules.clock import SHANGHAI
 from invoicing.taxcodes.table import short_name_of
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Upper bounds (ms) of the latency histogram buckets; "inf" catches the rest.
 LATENCY_BUCKETS_MS = [500, 1000, 2000, 5000, 10000, 30000, 60000, 300000, 1800000, 3600000, 86400000]
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from invoicing.rules.amounts import fmt_money, fmt_number, fmt_rate
+from invoicing.rules.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TYPE_TITLES = {"01": "电子发票（增值税专用发票）", "02": "电子发票（普通发票）"}
 # Preferential-policy flags whose rate and tax are printed as words / stars (RULES.md, tax rates).
 RATE_WORDS = {"03": "免税", "04": "不征税"}

@@ -15,11 +15,9 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from invoicing.rules.clock import SHANGHAI
 from invoicing.rules.invoice import MAX_REMARK_BLUE
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 BUYER_NAME_MAX = 100  # gmfmc
 BUYER_ADDRESS_PHONE_MAX = 100  # gmfdz + gmfdh, printed as one "地址、电话" field

@@ -13,11 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import requests
 
-from . import envelope, errors, transport
+from invoicing.rules.clock import SHANGHAI
+from stores import credentials
+
+from . import crypto, envelope, errors, transport
 from .base import (
     InvoiceOutcome,
     InvoiceOutcomeStatus,
@@ -50,7 +52,6 @@ from .exchange_log import ExchangeRecord, record_exchange
 
 logger = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
 
@@ -209,7 +210,6 @@ class LeqiProvider(TaxPlatformProvider):
         self._sm2_private_key = sm2_private_key
         self._sm2_public_key = sm2_public_key
         if self.sign_type == envelope.SIGN_SM2 and not sm2_public_key:
-            from . import crypto
 
             self._sm2_public_key = crypto.sm2_public_key_from_private(sm2_private_key)
 
@@ -222,7 +222,6 @@ class LeqiProvider(TaxPlatformProvider):
         """The provider for a ``stores.models.Company``, with its secret decrypted for this call."""
         from django.conf import settings
 
-        from stores import credentials
 
         if not company.platform_unit_id:
             raise errors.transport_error(errors.CLIENT_CONFIG, detail=f"{company} 未配置接入单位平台编号")

@@ -7,6 +7,9 @@ import logging
 from django.core.cache import cache
 
 from audit.services import Actor
+from invoicing.taxapi import get_provider
+from invoicing.taxcodes.services import tax_codes_apply
+from stores.models import Company
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +24,6 @@ def tax_codes_sync() -> dict:
     is kept in Redis; if it is lost the next run fetches the whole table, which is harmless
     (the upsert is idempotent). Safe to run twice.
     """
-    from invoicing.taxapi import get_provider
-    from invoicing.taxcodes.services import tax_codes_apply
-    from stores.models import Company
 
     company = Company.objects.exclude(platform_secret_encrypted=b"").order_by("pk").first()
     if company is None:

@@ -29,6 +29,7 @@ def load_tax_codes(tax_code_model=None, *, overwrite: bool = False) -> int:
     ``tax_code_model`` lets a migration pass its historical model.
     """
     if tax_code_model is None:
+        # Data migrations import this module: the live model only when no historical one is given.
         from invoicing.models import TaxCode as tax_code_model
     objects = [tax_code_model(**row) for row in tax_code_rows()]
     if overwrite:

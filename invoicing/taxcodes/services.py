@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from invoicing.models import TaxCode, TaxCodeMatchMemory
+from invoicing.taxcodes.normalize import normalize_name
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,6 @@ def tax_code_remember(*, company, product_name: str, code: str, rate=None) -> Ta
     an order line that names neither code nor rate can still be coded from memory; a choice
     without a rate keeps the rate remembered for the same code.
     """
-    from invoicing.taxcodes.normalize import normalize_name
 
     normalized = normalize_name(product_name)[:200]
     if not normalized:

@@ -15,13 +15,13 @@ import django_rq
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from invoicing.redletter.services import ACTIONS as RED_FORM_ACTIONS
 from openpyxl import load_workbook
 from rq import SimpleWorker
 
 from audit import labels
 from audit.models import ReportJob
 from audit.services import Actor, audit_record
+from invoicing.redletter.common import ACTIONS as RED_FORM_ACTIONS
 from invoicing.taxapi import leqi
 
 ROOT = Path(__file__).resolve().parents[2]
