@@ -28,8 +28,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from invoicing.models import Product, TaxCodeMatchMemory
-from invoicing.taxcodes import table
 from invoicing.taxcodes.normalize import history_words, normalize_name
 
 # Tuned on the dev half of the labelled examples (leave-one-out), never on the test half.
@@ -148,6 +146,8 @@ class HistoryIndex:
     def families(self) -> frozenset[str]:
         """The short names (简称) of the codes this company has used: what kind of shop it is."""
         if self._families is None:
+            # Imported on use: the matcher and its table run without Django set up (bench.calibrate, scripts).
+            from invoicing.taxcodes import table
 
             self._families = frozenset(table.short_name_of(item.code) for item in self.items)
         return self._families
@@ -206,6 +206,8 @@ def _signature(company) -> tuple:
     """Changes whenever the company's memory or catalogue rows are added, changed or deleted."""
     from django.db.models import Count, Max
 
+    # Imported on use: the matcher and its table run without Django set up (bench.calibrate, scripts).
+    from invoicing.models import Product, TaxCodeMatchMemory
 
     memory = TaxCodeMatchMemory.objects.for_company(company).aggregate(
         n=Count("id"), last=Max("last_used"), top=Max("id")
@@ -216,6 +218,8 @@ def _signature(company) -> tuple:
 
 def _load(company) -> HistoryIndex:
     # Imported here, not at the top: bench.match builds a HistoryIndex without Django set up.
+    # Imported on use: the matcher and its table run without Django set up (bench.calibrate, scripts).
+    from invoicing.models import Product, TaxCodeMatchMemory
 
     items: list[HistoryItem] = []
     rows = Product.objects.filter(company=company).exclude(tax_code="").order_by("updated_at", "id")

@@ -32,10 +32,8 @@ from decimal import Decimal
 from functools import cache
 
 from invoicing.taxcodes import table, thesaurus
-from invoicing.taxcodes.history import HistoryIndex, company_history
+from invoicing.taxcodes.history import HistoryIndex
 from invoicing.taxcodes.normalize import clean_name, fold, normalize_name
-from invoicing.taxcodes.selectors import tax_code_memory_get
-from invoicing.taxcodes.services import tax_code_remember
 from invoicing.taxcodes.synonyms import SYNONYMS
 
 RETAIL_TERMS_CSV = table.DATA_DIR / "retail_terms.csv"
@@ -471,11 +469,15 @@ def suggest(name: str, company=None, k: int = 3, *, history: HistoryIndex | None
     a company and a history only the table is used.
     """
     if history is None and company is not None:
+        # Imported on use: the matcher and its table run without Django set up (bench.calibrate, scripts).
+        from invoicing.taxcodes.history import company_history
 
         history = company_history(company)
     suggestions = suggest_with_history(name, history, k=k)
     if company is None:
         return suggestions
+    # Imported on use: the matcher and its table run without Django set up (bench.calibrate, scripts).
+    from invoicing.taxcodes.selectors import tax_code_memory_get
 
     memory = tax_code_memory_get(company=company, normalized_name=normalize_name(name))
     if memory is None:
@@ -499,5 +501,7 @@ def remember(company, name: str, code: str, rate=None):
 
     The company's cached history index notices the change by itself (history.py).
     """
+    # Imported on use: the matcher and its table run without Django set up (bench.calibrate, scripts).
+    from invoicing.taxcodes.services import tax_code_remember
 
     return tax_code_remember(company=company, product_name=name, code=code, rate=rate)
