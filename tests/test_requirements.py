@@ -55,3 +55,22 @@ def test_the_check_sees_a_dev_only_import(tmp_path):
     sample = tmp_path / "m.py"
     sample.write_text("def f():\n    from pypdf import PdfWriter\n    import playwright.sync_api\n")
     assert {"pypdf", "playwright"} <= _imported_top_modules(sample)
+
+
+def test_every_third_party_module_the_product_imports_is_named_in_requirements():
+    """A module that only arrives as another package's dependency (urllib3 under requests) can
+    change or vanish with that package's next release: what the product imports, it pins."""
+    import sys
+
+    named = _names(ROOT / "requirements.txt")
+    ours = {"config", "stores", "audit", "invoicing", "sandbox", "bench", "manage"}
+    modules = packages_distributions()
+    offenders = []
+    for path in product_files():
+        for module in _imported_top_modules(path):
+            if module in ours or module in sys.stdlib_module_names or module == "__future__":
+                continue
+            dists = {d.lower().replace("_", "-") for d in modules.get(module, [])}
+            if not dists & named:
+                offenders.append(f"{path.relative_to(ROOT)}: {module} ({', '.join(sorted(dists)) or '?'})")
+    assert not offenders, "产品代码导入了 requirements.txt 未列出的包：\n" + "\n".join(sorted(set(offenders)))
