@@ -14,6 +14,7 @@ from audit.forms import DateRangeMixin
 from invoicing.issuing.drafts import EnteredLine, ManualDraft, manual_draft_build
 from invoicing.models import Invoice
 from invoicing.models.invoices import FAILURE_REASONS
+from invoicing.rules import limits
 from invoicing.rules.invoice import ORDINARY, RATE_CHOICES, SPECIAL
 from stores.models import Store
 
@@ -76,8 +77,9 @@ class InvoiceHeaderForm(forms.Form):
         label=_("购买方类型"), choices=[("company", _("单位")), ("person", _("个人（自然人）"))], initial="company",
         widget=forms.RadioSelect,
     )
-    buyer_name = forms.CharField(label=_("购买方名称"), max_length=200,
-                                 error_messages={"required": _("请填写购买方名称（个人可填姓名）")},
+    buyer_name = forms.CharField(label=_("购买方名称"), max_length=limits.BUYER_NAME_MAX,
+                                 error_messages={"required": _("请填写购买方名称（个人可填姓名）"),
+                                                 "max_length": _("购买方名称最多100个字，请删减")},
                                  widget=forms.TextInput(attrs={"autocomplete": "off"}))
     buyer_tax_id = forms.CharField(label=_("购买方纳税人识别号"), required=False, max_length=20,
                                    help_text=_("专票必填；15–20位数字或大写字母"),
@@ -112,10 +114,33 @@ class InvoiceHeaderForm(forms.Form):
     def clean_buyer_name(self):
         return self.cleaned_data["buyer_name"].strip()
 
+    def clean_remark(self):
+        # The textarea invites line breaks; the invoice prints one line, so they become spaces.
+        return " ".join(self.cleaned_data["remark"].split())
+
+    def clean(self):
+        """The platform's printing limits, as the API applies them (invoicing.rules.limits)."""
+        data = super().clean()
+        _refuse_unprintable(self, data, ("buyer_name", "buyer_address", "buyer_phone", "buyer_bank_name",
+                                         "buyer_bank_account", "remark"))
+        if len(data.get("buyer_address", "") + data.get("buyer_phone", "")) > limits.BUYER_ADDRESS_PHONE_MAX:
+            self.add_error("buyer_address", _("地址和电话合计最多100个字（发票上印在同一栏），请删减"))
+        if len(data.get("buyer_bank_name", "") + data.get("buyer_bank_account", "")) > limits.BUYER_BANK_ACCOUNT_MAX:
+            self.add_error("buyer_bank_name", _("开户银行和账号合计最多100个字（发票上印在同一栏），请删减"))
+        return data
+
+
+def _refuse_unprintable(form, data: dict, names) -> None:
+    for name in names:
+        problem = limits.text_problem(data.get(name) or "")
+        if problem:
+            form.add_error(name, f"{form.fields[name].label}{problem}")
+
 
 class InvoiceLineForm(forms.Form):
     product = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(label=_("项目名称"), required=False, max_length=100)
+    name = forms.CharField(label=_("项目名称"), required=False, max_length=limits.ITEM_NAME_MAX,
+                           error_messages={"max_length": _("项目名称最多90个字，请删减")})
     tax_code = forms.RegexField(label=_("税收分类编码"), required=False, regex=r"^\d{19}$",
                                 error_messages={"invalid": _("税收分类编码应为19位数字，请从商品目录选择")},
                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
@@ -148,6 +173,7 @@ class InvoiceLineForm(forms.Form):
             return data
         if not data.get("name"):
             self.add_error("name", _("请填写项目名称"))
+        _refuse_unprintable(self, data, ("name", "spec", "unit"))
         if not data.get("tax_code") and "tax_code" not in self.errors:
             self.add_error("tax_code", _("请填写税收分类编码（可从商品目录选择商品自动带出）"))
         return data

@@ -175,3 +175,21 @@ def test_issue_form_escapes_values(tenants, client_for):
                                                             invoice_type="01", buyer_tax_id=""), "step": "preview"})
     body = r.content.decode()
     assert "<script>x</script>" not in body and "&lt;script&gt;x&lt;/script&gt;" in body
+
+
+def test_the_form_refuses_what_the_api_refuses_names_too_long_or_unprintable(tenants, client_for):
+    """The same printing limits as the API (invoicing.rules.limits), with Chinese messages: a
+    332-character buyer name with emoji used to be issued and spill over two PDF pages."""
+    c = client_for(tenants.clerk_a1)
+    line = {"name": "马苏里拉奶酪😀", "tax_code": CHEESE, "rate": "0.13", "quantity": "1", "price": "10", "unit": "盒"}
+    data = form_data(tenants.a1, lines=[line], buyer_name="福州" * 51, buyer_address="福州市" * 30,
+                     buyer_phone="0591-12345678", remark="备注\x07")
+    errors = c.post(VALIDATE, data).json()["errors"]
+    assert any("最多100个字" in m for m in errors["buyer_name"])
+    assert any("地址和电话合计最多100个字" in m for m in errors["buyer_address"])
+    assert any("控制字符" in m for m in errors["remark"])
+    assert any("无法打印的字符“😀”" in m for m in errors["lines-0-name"])
+    r = c.post(URL, {**data, "step": "confirm"})
+    assert r.status_code == 200 and not Invoice.objects.exists()
+    assert "项目名称最多90个字" in c.post(VALIDATE, form_data(tenants.a1, lines=[{**line, "name": "奶" * 91}])).json()[
+        "errors"]["lines-0-name"][0]
