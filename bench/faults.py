@@ -79,6 +79,10 @@ class Postgres:
     def init(self) -> None:
         self.data.mkdir(parents=True)
         if self.as_user:
+            # A fresh machine has no such user until pgserver first runs (CI is one): make it.
+            from pgserver.utils import ensure_user_exists
+
+            ensure_user_exists("pgserver")
             shutil.chown(self.data, "pgserver", "pgserver")
             shutil.chown(self.data.parent, "pgserver", "pgserver")
         self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
