@@ -192,6 +192,14 @@ TAX_PLATFORM_URL = env_url("TAX_PLATFORM_URL", "http://127.0.0.1:8001/sandbox", 
 TAX_PLATFORM_SIGN = env_bool("TAX_PLATFORM_SIGN", True)
 TAX_PLATFORM_CONNECT_TIMEOUT = env_int("TAX_PLATFORM_CONNECT_TIMEOUT", 5, minimum=1)
 TAX_PLATFORM_READ_TIMEOUT = env_int("TAX_PLATFORM_READ_TIMEOUT", 30, minimum=1)
+# Headers the real platform reads: ylbm (the case code of a capability test) and sxcsbz (its
+# sandbox flag). Empty, as the public clients send them, unless the bureau assigns values.
+TAX_PLATFORM_CASE_CODE = env_str("TAX_PLATFORM_CASE_CODE", "")
+TAX_PLATFORM_SANDBOX_FLAG = env_str("TAX_PLATFORM_SANDBOX_FLAG", "")
+# The issuing server's address and MAC as QDFPSC reports them (ip, macdz); read off this machine
+# when empty. Set them where the outgoing address differs (NAT, containers).
+TAX_PLATFORM_MACHINE_IP = env_str("TAX_PLATFORM_MACHINE_IP", "")
+TAX_PLATFORM_MACHINE_MAC = env_str("TAX_PLATFORM_MACHINE_MAC", "")
 # Guards the sandbox's control API (header X-Sandbox-Token). Generated once for the local run.
 SANDBOX_ADMIN_TOKEN = env_secret("SANDBOX_ADMIN_TOKEN", fallback_file=VAR_DIR / "sandbox_token", min_length=16)
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)

@@ -56,11 +56,15 @@ class GatewayError(Exception):
 @dataclass
 class Call:
     unit: Unit
-    payload: dict
+    payload: dict | list
 
 
-def handle(request, *, nlbm: str, fwbm: str) -> HttpResponse:
-    """Answer one platform call (``POST {base}/access/v2/invoke/{nlbm}/{fwbm}/``)."""
+def handle(request, *, nlbm: str | None, fwbm: str) -> HttpResponse:
+    """Answer one platform call (``POST {base}/access/v2/invoke/{nlbm}/{fwbm}/``).
+
+    ``nlbm`` is None for the services called without a capability in the path (the virtual-company
+    services, ``POST {base}/access/v2/invoke/{fwbm}/``).
+    """
     request_id = uuid.uuid4().hex
     try:
         if state.fault_take("refuse_connections", fwbm):
@@ -81,7 +85,7 @@ def handle(request, *, nlbm: str, fwbm: str) -> HttpResponse:
         # The upload is stored (committed); the caller never hears about it.
         return abort_connection(request)
     body = crypto.encrypt_body(call.unit.secret, json.dumps(data, ensure_ascii=False, default=_json_default).encode())
-    return _json_response(200, {"httpStatusCode": "200", "body": {"Response": {"RequestId": request_id, "Data": body}}})
+    return _answer(200, {"Response": {"RequestId": request_id, "Data": body}})
 
 
 def authenticate(request, *, nlbm: str, fwbm: str) -> Call:
@@ -91,7 +95,7 @@ def authenticate(request, *, nlbm: str, fwbm: str) -> Call:
             raise GatewayError("1006", name)
     if headers["fwbm"] != fwbm:
         raise GatewayError("1006", "fwbm")
-    if headers["nlbm"] != nlbm:
+    if nlbm is not None and headers["nlbm"] != nlbm:
         raise GatewayError("1006", "nlbm")
     if headers["ptlx"] != "0":
         raise GatewayError("1006", "ptlx")
@@ -101,7 +105,10 @@ def authenticate(request, *, nlbm: str, fwbm: str) -> Call:
         raise GatewayError("1006", "nonce")
     if not headers["timestamp"].isdigit():
         raise GatewayError("1006", "timestamp")
-    if nlbm != CAPABILITY or fwbm not in services.SERVICES:
+    if nlbm is None:
+        if fwbm not in services.WITHOUT_CAPABILITY:
+            raise GatewayError("1007", fwbm)
+    elif nlbm != CAPABILITY or fwbm not in services.SERVICES or fwbm in services.WITHOUT_CAPABILITY:
         raise GatewayError("1007", fwbm)
 
     unit = Unit.objects.filter(jrdwptbh=headers["jrdwptbh"]).first()
@@ -115,7 +122,8 @@ def authenticate(request, *, nlbm: str, fwbm: str) -> Call:
         payload = json.loads(crypto.decrypt_body(unit.secret, body_text.strip()).decode("utf-8"), parse_float=Decimal)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise GatewayError("1005") from None
-    if not isinstance(payload, dict):
+    # QDFPSC's body is the list of invoices itself; every other service takes an object.
+    if not isinstance(payload, list if fwbm in services.LIST_BODY else dict):
         raise GatewayError("1005")
 
     # Django's own servers drop header names with "_"; runsandbox keeps them (see the doc, §1).
@@ -176,16 +184,12 @@ def _client_socket(request):
 
 
 def _error_response(request_id: str, error: GatewayError) -> HttpResponse:
-    return _json_response(
-        error.status,
-        {
-            "httpStatusCode": str(error.status),
-            "body": {"Response": {"RequestId": request_id, "Error": {"Code": error.code, "Message": error.message}}},
-        },
-    )
+    return _answer(error.status, {"Response": {"RequestId": request_id, "Error": {"Code": error.code, "Message": error.message}}})
 
 
-def _json_response(status: int, content: dict) -> HttpResponse:
+def _answer(status: int, body: dict) -> HttpResponse:
+    """The outer answer; like the real platform, ``body`` is JSON text inside the JSON."""
+    content = {"httpStatusCode": str(status), "body": json.dumps(body, ensure_ascii=False)}
     return HttpResponse(
         json.dumps(content, ensure_ascii=False), status=status, content_type="application/json; charset=utf-8"
     )

@@ -44,7 +44,7 @@ class NumberSequence(models.Model):
 
 class NumberBlock(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="number_blocks")
-    ywlsh = models.CharField(max_length=32)
+    ywlsh = models.CharField(max_length=100)
     year = models.PositiveIntegerField()
     first = models.BigIntegerField()
     count = models.PositiveIntegerField()
@@ -84,7 +84,7 @@ class QuotaRequest(models.Model):
     """One XZTHSXED call, kept so that the same ywlsh gets the same answer."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE)
-    ywlsh = models.CharField(max_length=32)
+    ywlsh = models.CharField(max_length=100)
     sqlx = models.CharField(max_length=1)
     sqed = models.DecimalField(max_digits=16, decimal_places=2)
     answer = models.JSONField()

@@ -29,6 +29,8 @@ FUTURE_TOLERANCE = timedelta(seconds=60)
 MAX_LINES = 5000
 REMARK_LIMIT = {"0": 450, "1": 382}
 PREFERENTIAL_FLAGS = {"", "03", "04"}
+DIFFERENCE_KINDS = {"", "01", "02"}
+SETTLEMENT_METHODS = {"", "01", "02", "03", "04", "05", "99"}
 LINE_KINDS = {"00", "01", "02"}
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -115,6 +117,7 @@ class Line:
     xmmc: str = ""
     ggxh: str = ""
     dw: str = ""
+    blue_line_no: int | None = None
 
 
 @dataclass
@@ -139,15 +142,16 @@ def _line_msg(index: int, text: str, name: str, list_name: str = "fpmxList") -> 
     return f"第{index + 1}行：{text}（{list_name}[{index}].{name}）"
 
 
-def check_invoice(invoice: dict, *, seller_nsrsbh: str, now: datetime) -> CheckedInvoice:
+def check_invoice(invoice: dict, *, seller_nsrsbh: str, platform_id: str, now: datetime) -> CheckedInvoice:
     """Every check that needs nothing but the invoice itself, the code table and the clock."""
     checked = CheckedInvoice()
     if not isinstance(invoice, dict):
-        checked.add("发票数据格式错误（fplist）")
+        checked.add("发票数据格式错误（请求体）")
         return checked
     text = {name: str(invoice.get(name) if invoice.get(name) is not None else "").strip() for name in (
-        "fphm", "lzfpbz", "fppz", "kprq", "xsfnsrsbh", "xsfmc", "gmfnsrsbh", "gmfmc", "bz", "cezsbz",
-        "dylzfphm", "hzqrxxdbh", "gmfzrrbz",
+        "fphm", "lzfpbz", "fppz", "kprq", "xsfnsrsbh", "xsfmc", "gmfnsrsbh", "gmfmc", "bz", "cezslxDm",
+        "dylzfphm", "hzqrxxdbh", "hzqrduuid", "gmfzrrbz", "ptbh", "qyDm", "tdys", "ip", "macdz", "fpkjfsDm",
+        "jsfs", "kprzjlx", "sgfplxDm", "ckywsyzcDm", "zzsjzjtDm",
     )}
     checked.fphm, checked.lzfpbz, checked.fppz = text["fphm"], text["lzfpbz"], text["fppz"]
     red = text["lzfpbz"] == "1"
@@ -186,13 +190,34 @@ def check_invoice(invoice: dict, *, seller_nsrsbh: str, now: datetime) -> Checke
     limit = REMARK_LIMIT["1" if red else "0"]
     if len(text["bz"]) > limit:
         checked.add(f"备注不能超过{limit}个字符（bz）")
-    if text["cezsbz"] not in ("", "N", "Y"):
-        checked.add("差额征税标志须为Y或N（cezsbz）")
+    if text["cezslxDm"] not in DIFFERENCE_KINDS:
+        checked.add("差额征税类型代码须为空、01（全额开票）或02（差额开票）（cezslxDm）")
+    if text["ptbh"] != platform_id:
+        checked.add("平台编号与接入单位不符（ptbh）")
+    if not text["qyDm"] or len(text["qyDm"]) > 20:
+        checked.add("区域代码不能为空，最长20个字符（qyDm）")
+    if text["tdys"]:
+        checked.add("沙箱暂不支持特定要素发票，特定要素须为空（tdys）")
+    for name, label in (("sgfplxDm", "收购发票类型代码"), ("ckywsyzcDm", "出口业务适用政策代码"),
+                        ("zzsjzjtDm", "增值税即征即退代码")):
+        if text[name]:
+            checked.add(f"沙箱暂不支持{label}，须为空（{name}）")
+    for name, label in (("ip", "服务器地址"), ("macdz", "mac地址")):
+        if not text[name] or len(text[name]) > 20:
+            checked.add(f"{label}不能为空，最长20个字符（{name}）")
+    if text["fpkjfsDm"] not in ("4", "5"):
+        checked.add("发票开具方式代码须为4（第三方平台开票）或5（自建平台开票）（fpkjfsDm）")
+    if text["jsfs"] not in SETTLEMENT_METHODS:
+        checked.add("结算方式须为空或01、02、03、04、05、99（jsfs）")
+    if text["kprzjlx"] and not re.fullmatch(r"\d{3}", text["kprzjlx"]):
+        checked.add("开票人证件类型须为3位代码，如201（居民身份证）（kprzjlx）")
     if red:
         if not text["dylzfphm"]:
             checked.add("红字发票须填写对应蓝字发票号码（dylzfphm）")
         if not text["hzqrxxdbh"]:
             checked.add("红字发票须填写红字确认单编号（hzqrxxdbh）")
+        if not text["hzqrduuid"]:
+            checked.add("红字发票须填写红字确认单uuid（hzqrduuid）")
 
     for name, label in (("hjje", "合计金额"), ("hjse", "合计税额"), ("jshj", "价税合计")):
         try:
@@ -244,6 +269,23 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
     )
     if str(line.mxxh) != str(index + 1):
         add(_line_msg(index, f"明细序号应为{index + 1}", "mxxh"))
+    try:
+        hsje, kce = to_money(raw.get("hsje")), to_money(raw.get("kce"))
+    except BadValue:
+        hsje = kce = None
+        add(_line_msg(index, "含税金额或扣除额格式错误", "hsje"))
+    else:
+        if hsje is None:
+            add(_line_msg(index, "含税金额不能为空", "hsje"))
+        elif line.je is not None and line.se is not None and hsje != line.je + line.se:
+            add(_line_msg(index, "含税金额须等于金额与税额之和", "hsje"))
+        if kce is not None and kce != ZERO:
+            add(_line_msg(index, "非差额发票不得填写扣除额", "kce"))
+    if red:
+        try:
+            line.blue_line_no = int(str(raw.get("dylzfpmxxh")))
+        except (TypeError, ValueError):
+            add(_line_msg(index, "红字发票须填写对应蓝字发票明细序号", "dylzfpmxxh"))
     for name, label in (("je", "金额"), ("se", "税额"), ("slv", "税率")):
         if raw.get(name) in (None, "") and values[name] is None:
             add(_line_msg(index, f"{label}不能为空", name))
@@ -272,6 +314,8 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
         prefix = f"*{short_name}*"
         if not name.startswith(prefix) or len(name) == len(prefix):
             add(_line_msg(index, f"商品名称须为“{prefix}项目名称”（税收分类简称{short_name}）", "hwhyslwfwmc"))
+        if str(raw.get("spfwjc") or "") != short_name:
+            add(_line_msg(index, f"商品服务简称须为税收分类简称{short_name}", "spfwjc"))
     elif not name:
         add(_line_msg(index, "商品名称不能为空", "hwhyslwfwmc"))
 
@@ -406,27 +450,30 @@ def check_red_form(
 ) -> FormCheck:
     """A red-letter form request against its blue invoice (QDHZQRDSQ and the buyer's entry).
 
+    The lines are kept in the sandbox's own shape (``sl``, ``dj``, ``slv``), whatever the wire names.
+
     ``reversed_amounts`` maps a blue line's mxxh to the (positive) amount already taken by forms
     that are not void.
     """
     check = FormCheck()
-    chyydm = str(request.get("chyydm") or "")
+    chyydm = str(request.get("chyyDm") or "")
     if chyydm not in RED_REASONS:
-        check.fail("01", "红冲原因代码须为01至04（chyydm）")
+        check.fail("01", "红冲原因代码须为01至04（chyyDm）")
+    _check_blue_facts(check, request, blue_payload)
     try:
         check.hzcxje = to_money(request.get("hzcxje"))
         check.hzcxse = to_money(request.get("hzcxse"))
     except BadValue:
         check.fail("01", "红冲金额或税额格式错误（hzcxje）")
-    mx_list = request.get("mxList")
+    mx_list = request.get("hzqrdmxList")
     if not isinstance(mx_list, list) or not mx_list:
-        check.fail("01", "红字确认单明细不能为空（mxList）")
+        check.fail("01", "红字确认单明细不能为空（hzqrdmxList）")
         return check
     blue = blue_lines(blue_payload)
     seen: set[int] = set()
     total_je = total_se = ZERO
     for index, raw in enumerate(mx_list):
-        msg = lambda text, name, i=index: _line_msg(i, text, name, "mxList")  # noqa: E731
+        msg = lambda text, name, i=index: _line_msg(i, text, name, "hzqrdmxList")  # noqa: E731
         if not isinstance(raw, dict):
             check.fail("01", msg("明细格式错误", "lzmxxh"))
             continue
@@ -445,7 +492,7 @@ def check_red_form(
         seen.add(number)
         try:
             je, se = to_money(raw.get("je")), to_money(raw.get("se"))
-            slv, sl, dj = to_decimal(raw.get("slv")), to_decimal(raw.get("sl")), to_decimal(raw.get("dj"))
+            slv, sl, dj = to_decimal(raw.get("sl1")), to_decimal(raw.get("fpspsl")), to_decimal(raw.get("fpspdj"))
             blue_je, blue_slv = to_money(blue_line.get("je")), to_decimal(blue_line.get("slv"))
             blue_dj = to_decimal(blue_line.get("dj"))
         except BadValue:
@@ -458,13 +505,13 @@ def check_red_form(
         if code != str(blue_line.get("sphfwssflhbbm") or ""):
             check.fail("16", msg("税收分类编码与蓝字发票不符", "sphfwssflhbbm"))
         if slv != blue_slv:
-            check.fail("16", msg("税率与蓝字发票不符", "slv"))
+            check.fail("16", msg("税率与蓝字发票不符", "sl1"))
         if je >= ZERO:
             check.fail("01", msg("红冲金额须为负数", "je"))
         if se > ZERO:
             check.fail("01", msg("红冲税额不得为正数", "se"))
         if sl is not None and sl >= ZERO:
-            check.fail("01", msg("红冲数量须为负数", "sl"))
+            check.fail("01", msg("红冲数量须为负数", "fpspsl"))
         if abs(je * slv - se) > LINE_TAX_TOLERANCE:
             check.fail("01", msg("税额与金额×税率不符", "se"))
         if sl is not None and dj is not None and abs(dj * sl - je) > LINE_AMOUNT_TOLERANCE:
@@ -473,16 +520,16 @@ def check_red_form(
             if code.startswith("3"):
                 check.fail("16", msg("服务类编码不能以销货退回（02）红冲", "sphfwssflhbbm"))
             if sl is None or dj is None:
-                check.fail("16", msg("销货退回须填写数量和单价", "sl"))
+                check.fail("16", msg("销货退回须填写数量和单价", "fpspsl"))
             elif dj != blue_dj:
-                check.fail("16", msg("销货退回只能变更数量，单价须与蓝字发票一致", "dj"))
+                check.fail("16", msg("销货退回只能变更数量，单价须与蓝字发票一致", "fpspdj"))
         elif chyydm == "03":
             if code[:1] in ("1", "2"):
                 check.fail("16", msg("货物和劳务类编码不能以服务中止（03）红冲", "sphfwssflhbbm"))
             if dj is not None and dj != blue_dj:
-                check.fail("16", msg("服务中止不能变更单价", "dj"))
+                check.fail("16", msg("服务中止不能变更单价", "fpspdj"))
         elif chyydm == "04" and (sl is not None or dj is not None):
-            check.fail("16", msg("销售折让不得填写数量和单价", "sl" if sl is not None else "dj"))
+            check.fail("16", msg("销售折让不得填写数量和单价", "fpspsl" if sl is not None else "fpspdj"))
         if blue_je is not None:
             remaining = blue_je - reversed_amounts.get(number, ZERO)
             if -je > remaining:
@@ -491,6 +538,8 @@ def check_red_form(
         total_se += se
         check.lines.append({
             "lzmxxh": number, "xmmc": raw.get("xmmc") or blue_line.get("xmmc") or "",
+            "hwhyslwfwmc": raw.get("hwhyslwfwmc") or blue_line.get("hwhyslwfwmc") or "",
+            "spfwjc": raw.get("spfwjc") or blue_line.get("spfwjc") or "",
             "sphfwssflhbbm": code, "ggxh": raw.get("ggxh") or "", "dw": raw.get("dw") or "",
             "sl": "" if sl is None else str(sl), "dj": "" if dj is None else str(dj),
             "je": money_text(je), "slv": str(slv), "se": money_text(se),
@@ -501,13 +550,34 @@ def check_red_form(
         check.fail("01", "红冲税额合计与明细税额之和不符（hzcxse）")
     if check.hzcxje is None or check.hzcxse is None:
         check.fail("01", "红冲金额和红冲税额不能为空（hzcxje）")
-    if str(blue_payload.get("cezsbz") or "") == "Y":
+    if str(blue_payload.get("cezslxDm") or "") in ("01", "02"):
         full = not reversed_before and set(seen) == set(blue) and all(
             to_money(line.get("je")) == -to_money(blue[line["lzmxxh"]].get("je")) for line in check.lines
         )
         if not full:
-            check.fail("16", "差额征税发票只能全额红冲（mxList）")
+            check.fail("16", "差额征税发票只能全额红冲（hzqrdmxList）")
     return check
+
+
+def _check_blue_facts(check: FormCheck, request: dict, blue: dict) -> None:
+    """The blue invoice as the applicant states it must be the invoice the platform holds."""
+    for name, blue_name, label in (
+        ("gmfmc", "gmfmc", "购买方名称"), ("gmfnsrsbh", "gmfnsrsbh", "购买方纳税人识别号"),
+        ("lzkprq", "kprq", "蓝字发票开票日期"), ("lzfppzDm", "fppz", "蓝字发票票种代码"),
+    ):
+        if str(request.get(name) or "") != str(blue.get(blue_name) or ""):
+            check.fail("01", f"{label}与蓝字发票不符（{name}）")
+    for name, blue_name, label in (("lzhjje", "hjje", "蓝字发票合计金额"), ("lzhjse", "hjse", "蓝字发票合计税额")):
+        try:
+            stated, held = to_money(request.get(name)), to_money(blue.get(blue_name))
+        except BadValue:
+            stated, held = None, ZERO
+        if stated is None or stated != held:
+            check.fail("01", f"{label}与蓝字发票不符（{name}）")
+    if str(request.get("sfzzfpbz") or "N") != "N":
+        check.fail("01", "数电发票的是否纸质发票标志须为N（sfzzfpbz）")
+    if not str(request.get("xsfmc") or ""):
+        check.fail("01", "销售方名称不能为空（xsfmc）")
 
 
 def check_red_against_form(
@@ -525,6 +595,8 @@ def check_red_against_form(
         return
     blue = blue_lines(blue_payload)
     for line, form_line in zip(checked.lines, form_lines, strict=True):
+        if line.blue_line_no is not None and line.blue_line_no != form_line["lzmxxh"]:
+            checked.add(_line_msg(line.index, "对应蓝字发票明细序号与红字确认单不符", "dylzfpmxxh"))
         for name, mine, theirs in (
             ("sphfwssflhbbm", line.code, form_line["sphfwssflhbbm"]),
             ("slv", line.slv, to_decimal(form_line["slv"])),

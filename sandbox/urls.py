@@ -5,6 +5,7 @@ from sandbox import views
 app_name = "sandbox"
 urlpatterns = [
     path("access/v2/invoke/<str:nlbm>/<str:fwbm>/", views.invoke, name="invoke"),
+    path("access/v2/invoke/<str:fwbm>/", views.invoke_without_capability, name="invoke-without-capability"),
     path("control/units", views.units, name="control-units"),
     path("control/faults", views.faults, name="control-faults"),
     path("control/clock", views.clock, name="control-clock"),

@@ -24,6 +24,13 @@ def invoke(request, nlbm, fwbm):
     return gateway.handle(request, nlbm=nlbm, fwbm=fwbm)
 
 
+@csrf_exempt
+@require_POST
+def invoke_without_capability(request, fwbm):
+    """The virtual-company services (sandbox and capability tests) have no capability in the path."""
+    return gateway.handle(request, nlbm=None, fwbm=fwbm)
+
+
 def control_view(methods):
     """Token check, JSON parsing and error mapping for a control endpoint."""
 
@@ -92,7 +99,8 @@ def invoice_book(request, body, fphm):
 
 @control_view(["POST"])
 def red_forms(request, body):
-    return JsonResponse(red_form_buyer_enter(nsrsbh=str(body.get("nsrsbh") or ""), payload=body))
+    seller = body.get("xsfnsrsbh") or body.get("nsrsbh") or ""
+    return JsonResponse(red_form_buyer_enter(nsrsbh=str(seller), payload=body))
 
 
 @control_view(["POST"])

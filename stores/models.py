@@ -45,6 +45,10 @@ class Company(models.Model):
     )
     platform_sm2_private_key_encrypted = models.BinaryField(blank=True, default=b"", editable=False)
     drawer_name = models.CharField(_("开票人"), max_length=40, blank=True, default="")
+    drawer_id_number = models.CharField(
+        _("开票人身份证号码"), max_length=30, blank=True, default="",
+        help_text=_("随每张发票报送税务平台（开票人证件号码）；留空则不报送"),
+    )
     auto_code_threshold = models.DecimalField(
         _("自动赋码置信度阈值"), max_digits=4, decimal_places=2, default=DEFAULT_AUTO_CODE_THRESHOLD,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
@@ -62,6 +66,19 @@ class Company(models.Model):
     @property
     def has_platform_secret(self) -> bool:
         return bool(self.platform_secret_encrypted)
+
+    @property
+    def platform_region_code(self) -> str:
+        """QDFPSC's 区域代码 (qyDm): the administrative division of the registering office, which a
+        unified social credit code carries in characters 3–8 (GB 32100-2015)."""
+        return self.tax_id[2:8]
+
+    @property
+    def platform_province_office(self) -> str:
+        """The province tax office code (sjswjgdm), e.g. 11100000000 for Beijing: "1", the province's
+        two digits, eight zeros (ours: derived from the region, as public answers show the pattern)."""
+        province = self.tax_id[2:4]
+        return f"1{province}00000000" if province.isdigit() else ""
 
 
 class StoreQuerySet(models.QuerySet):

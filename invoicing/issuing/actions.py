@@ -33,7 +33,8 @@ BUYER_FIELDS = ("buyer_name", "buyer_tax_id", "buyer_is_person", "buyer_address"
 
 def seller_snapshot(company) -> dict:
     return {"tax_id": company.tax_id, "name": company.name, "address": company.address, "phone": company.phone,
-            "bank_name": company.bank_name, "bank_account": company.bank_account}
+            "bank_name": company.bank_name, "bank_account": company.bank_account,
+            "drawer_id_number": company.drawer_id_number}
 
 
 def buyer_snapshot(buyer: dict) -> dict:

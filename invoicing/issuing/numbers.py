@@ -9,7 +9,7 @@ download again — no numbers or quota are ever fetched twice.
 from __future__ import annotations
 
 import logging
-import uuid
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -53,6 +53,14 @@ def numbers_available(company) -> int:
     return int(total or 0)
 
 
+def request_serial(company) -> str:
+    """A business serial (ywlsh) as the public 乐企 clients make one: the connecting and the using
+    unit's platform ids, then 33 random digits (73 characters for 20-character ids)."""
+    unit = company.platform_unit_id
+    digits = secrets.choice("123456789") + "".join(secrets.choice("0123456789") for _ in range(32))
+    return f"{unit}{company.platform_user_unit_id or unit}{digits}"[-100:]
+
+
 def number_blocks_ensure(*, company, provider, needed: int) -> int:
     """Make sure at least ``needed`` (plus the low-water mark) numbers of this year are on hand."""
     for _ in range(5):
@@ -66,7 +74,7 @@ def number_blocks_ensure(*, company, provider, needed: int) -> int:
                 if numbers_available(company) >= needed + low_water():
                     continue
                 count = min(max(block_size(), needed), 5000)
-                block = NumberBlock.objects.create(company=company, request_serial=uuid.uuid4().hex, count=count)
+                block = NumberBlock.objects.create(company=company, request_serial=request_serial(company), count=count)
                 audit_record(actor=ACTOR, action="number_block.request", obj=block, company=company,
                              after={"request_serial": block.request_serial, "count": count})
         answer = provider.fetch_number_block(count=block.count, request_serial=block.request_serial)
@@ -107,7 +115,7 @@ def quota_ensure(*, company, provider, needed: Decimal) -> Decimal:
             if state.quota_available >= needed:
                 return state.quota_available
             if not state.quota_request_serial:
-                state.quota_request_serial = uuid.uuid4().hex
+                state.quota_request_serial = request_serial(company)
                 state.quota_request_amount = max(needed - state.quota_available, quota_chunk())
                 state.save(update_fields=["quota_request_serial", "quota_request_amount", "updated_at"])
                 audit_record(actor=ACTOR, action="quota.request", obj=state, company=company,
@@ -130,7 +138,7 @@ def quota_ensure(*, company, provider, needed: Decimal) -> Decimal:
                     state.save(update_fields=["quota_request_serial", "quota_request_amount", "quota_exhausted_at",
                                               "updated_at"])
                     if downloadable > 0:
-                        state.quota_request_serial = uuid.uuid4().hex
+                        state.quota_request_serial = request_serial(company)
                         state.quota_request_amount = downloadable
                         state.save(update_fields=["quota_request_serial", "quota_request_amount", "updated_at"])
                     else:

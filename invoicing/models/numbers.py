@@ -19,7 +19,7 @@ class NumberBlock(models.Model):
         EXHAUSTED = "exhausted", _("已用完")
         ABANDONED = "abandoned", _("已放弃")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="number_blocks")
-    request_serial = models.CharField(_("业务流水号"), max_length=32, unique=True)
+    request_serial = models.CharField(_("业务流水号"), max_length=100, unique=True)
     count = models.PositiveIntegerField(_("申请数量"))
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
     first_number = models.CharField(_("起始号码"), max_length=20, blank=True)
@@ -66,7 +66,7 @@ class PlatformState(models.Model):
 
     company = models.OneToOneField(Company, on_delete=models.PROTECT, related_name="platform_state")
     quota_available = models.DecimalField(_("本地可用额度"), max_digits=18, decimal_places=2, default=0)
-    quota_request_serial = models.CharField(max_length=32, blank=True)
+    quota_request_serial = models.CharField(max_length=100, blank=True)
     quota_request_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     quota_exhausted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

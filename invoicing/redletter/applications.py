@@ -44,6 +44,7 @@ from invoicing.redletter.red_invoices import red_invoice_cancel_if_unsent, red_i
 from invoicing.redletter.rules import RedLetterRuleError, Requested
 from invoicing.redletter.selectors import blue_invoice_remaining, blue_is_margin_taxed
 from invoicing.taxapi import PermanentError, RetryableError, TaxPlatformError, UnknownOutcomeError
+from invoicing.taxcodes.table import display_name, short_name_of
 from invoicing.taxapi.base import (
     RedFormApplication,
     RedFormLine,
@@ -166,9 +167,16 @@ def _application(form: RedLetterForm) -> RedFormApplication:
         blue = line.blue_line
         lines.append(RedFormLine(blue_line_no=blue.line_no, item_name=blue.name, tax_code=blue.tax_code,
                                  amount=line.amount, tax_rate=blue.rate, tax=line.tax, spec=blue.spec,
-                                 unit=blue.unit, quantity=line.quantity, unit_price=line.unit_price))
-    return RedFormApplication(blue_invoice_number=form.blue_invoice.number, reason=REASONS[form.reason],
-                              amount=form.amount, tax=form.tax, lines=tuple(lines))
+                                 unit=blue.unit, quantity=line.quantity, unit_price=line.unit_price,
+                                 full_name=display_name(blue.tax_code, blue.name),
+                                 short_name=short_name_of(blue.tax_code)))
+    invoice = form.blue_invoice
+    return RedFormApplication(blue_invoice_number=invoice.number, reason=REASONS[form.reason],
+                              amount=form.amount, tax=form.tax, lines=tuple(lines),
+                              seller_name=(invoice.seller or {}).get("name", ""),
+                              buyer_tax_id=invoice.buyer_tax_id or "", buyer_name=invoice.buyer_name or "",
+                              blue_issued_at=invoice.issued_at, blue_amount=invoice.total_amount,
+                              blue_tax=invoice.total_tax, blue_type=invoice.type)
 
 
 @transaction.atomic
@@ -314,7 +322,7 @@ def red_letter_form_act(*, form: RedLetterForm, action: str, actor: Actor, provi
             raise ServiceError("red_state", "已开具（或正在上传）红字发票的确认单不能撤销")
     try:
         provider = provider or provider_for(form.company)
-        answer = provider.red_form_confirm(uuid=form.uuid, action=ACTIONS[action])
+        answer = provider.red_form_confirm(uuid=form.uuid, form_number=form.number, action=ACTIONS[action])
     except PermanentError as exc:
         raise ServiceError("platform_refused", f"税务平台拒绝{label}：{exc.message}") from exc
     except TaxPlatformError as exc:

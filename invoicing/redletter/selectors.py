@@ -114,7 +114,8 @@ def blue_invoice_remaining(invoice: Invoice) -> InvoiceRemaining:
 
 
 def blue_is_margin_taxed(invoice: Invoice) -> bool:
-    """Whether the blue invoice went to the platform as 差额征税 (``cezsbz`` Y in what was uploaded)."""
+    """Whether the blue invoice went to the platform as 差额征税 (``cezslxDm`` 01/02 in what was
+    uploaded; rows uploaded before the real wire format carry ``cezsbz`` Y)."""
     flag = getattr(invoice, "margin_taxed", None)
     if flag is not None:
         return bool(flag)
@@ -123,7 +124,7 @@ def blue_is_margin_taxed(invoice: Invoice) -> bool:
     request = UploadBatch.objects.filter(pk=invoice.upload_batch_id).values_list("request", flat=True).first() or {}
     for item in request.get("fplist") or ():
         if item.get("fphm") == invoice.number:
-            return str(item.get("cezsbz") or "") == "Y"
+            return str(item.get("cezslxDm") or "") in ("01", "02") or str(item.get("cezsbz") or "") == "Y"
     return False
 
 

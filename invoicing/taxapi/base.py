@@ -199,17 +199,32 @@ class RedFormLine:
     unit: str = ""
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
+    #: The name as printed, ``*short name*item name``, and the tax code's short name.
+    full_name: str = ""
+    short_name: str = ""
 
 
 @dataclass(frozen=True)
 class RedFormApplication:
-    """A seller's application for a red-letter confirmation form against one blue invoice."""
+    """A seller's application for a red-letter confirmation form against one blue invoice.
+
+    The platform checks the blue invoice's facts as the applicant states them (buyer, issue time,
+    totals, kind), so the application carries them.
+    """
 
     blue_invoice_number: str
     reason: RedReason
     amount: Decimal
     tax: Decimal
     lines: tuple[RedFormLine, ...]
+    seller_name: str = ""
+    buyer_tax_id: str = ""
+    buyer_name: str = ""
+    blue_issued_at: datetime | None = None
+    blue_amount: Decimal | None = None
+    blue_tax: Decimal | None = None
+    #: "01" 专票 / "02" 普票, as the invoice's ``type``.
+    blue_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -325,7 +340,7 @@ class TaxPlatformProvider(abc.ABC):
     def red_form_apply(self, *, application: RedFormApplication) -> RedFormReceipt: ...
 
     @abc.abstractmethod
-    def red_form_confirm(self, *, uuid: str, action: RedFormAction) -> RedFormConfirmation: ...
+    def red_form_confirm(self, *, uuid: str, form_number: str, action: RedFormAction) -> RedFormConfirmation: ...
 
     @abc.abstractmethod
     def red_form_list(

@@ -31,7 +31,7 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable in a platform payload")
 
 
-def dump_payload(payload: dict) -> bytes:
+def dump_payload(payload: dict | list) -> bytes:
     """The business JSON as UTF-8 bytes: Chinese kept as is (smaller than \\u escapes), compact."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode()
 
@@ -45,27 +45,38 @@ class SealedRequest:
 def seal_request(
     *,
     service: str,
-    payload: dict,
+    payload: dict | list,
     secret_hex: str,
     unit_id: str,
     user_unit_id: str,
     trace_id: str = "",
+    case_code: str = "",
+    sandbox_flag: str = "",
+    capability: str | None = CAPABILITY,
     sign_type: str | None = SIGN_HMAC,
     sm2_private_key: str | None = None,
     sm2_public_key: str | None = None,
     timestamp_ms: int | None = None,
     nonce: str | None = None,
 ) -> SealedRequest:
-    """Encrypt ``payload`` and build the headers; ``sign_type=None`` leaves the signature out."""
+    """Encrypt ``payload`` and build the headers.
+
+    ``sign_type=None`` sends ``access_signature`` empty, exactly as the public clients do for the
+    real platform (which relies on its IP whitelist and SM4). ``capability=None`` is for the
+    services called without one in the path (the sandbox's virtual-company services); their
+    ``nlbm`` header still names the capability.
+    """
     body = crypto.encrypt_body(secret_hex, dump_payload(payload))
     timestamp = str(timestamp_ms if timestamp_ms is not None else time.time_ns() // 1_000_000)
     nonce = nonce or crypto.new_nonce()
     headers = {
         "Content-Type": "text/plain; charset=utf-8",
         "fwbm": service,
-        "nlbm": CAPABILITY,
+        "nlbm": capability or CAPABILITY,
         "jrdwptbh": unit_id,
         "sydwptbh": user_unit_id,
+        "ylbm": case_code,
+        "sxcsbz": sandbox_flag,
         "ptlx": SELF_USE,
         "timestamp": timestamp,
         "nonce": nonce,
@@ -87,6 +98,8 @@ def seal_request(
         # Many servers and proxies (nginx by default, gunicorn ≥ 22, Django's runserver) drop
         # header names with an underscore; the sandbox also reads the dash spelling (§6.1).
         headers["access-signature"] = signature
+    else:
+        headers["access_signature"] = ""
     return SealedRequest(body=body, headers=headers)
 
 
@@ -108,7 +121,15 @@ def open_response(*, text: str | bytes, secret_hex: str) -> OpenedResponse | Non
         outer = json.loads(text)
     except (ValueError, UnicodeDecodeError):
         return None
-    response = outer.get("body", {}).get("Response") if isinstance(outer, dict) else None
+    body = outer.get("body") if isinstance(outer, dict) else None
+    if isinstance(body, str):
+        # The real platform sends ``body`` as JSON text inside the JSON (the public clients decode
+        # it twice); an object is read the same way.
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
+    response = body.get("Response") if isinstance(body, dict) else None
     if not isinstance(response, dict):
         return None
     request_id = str(response.get("RequestId") or "")
@@ -153,21 +174,15 @@ def open_request(*, body: str, headers: dict[str, str], secret_hex: str, sm2_pub
 
 def seal_response(*, data: dict, secret_hex: str, request_id: str = "r-1") -> str:
     """A success answer as the platform sends it."""
-    return json.dumps(
-        {
-            "httpStatusCode": "200",
-            "body": {
-                "Response": {"RequestId": request_id, "Data": crypto.encrypt_body(secret_hex, dump_payload(data))}
-            },
-        }
-    )
+    return answer_text(200, {"Response": {"RequestId": request_id, "Data": crypto.encrypt_body(secret_hex, dump_payload(data))}})
 
 
 def error_response(*, code: str, message: str, http_status: int, request_id: str = "r-1") -> str:
+    return answer_text(http_status, {"Response": {"RequestId": request_id, "Error": {"Code": code, "Message": message}}})
+
+
+def answer_text(http_status: int, body: dict) -> str:
+    """The platform's outer answer: ``body`` is itself JSON text, as the real platform sends it."""
     return json.dumps(
-        {
-            "httpStatusCode": str(http_status),
-            "body": {"Response": {"RequestId": request_id, "Error": {"Code": code, "Message": message}}},
-        },
-        ensure_ascii=False,
+        {"httpStatusCode": str(http_status), "body": json.dumps(body, ensure_ascii=False)}, ensure_ascii=False
     )

@@ -54,6 +54,10 @@ logger = logging.getLogger(__name__)
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
+# CXSSFLBM's watermark (sjc) is written without separators.
+WATERMARK_FORMAT = "%Y%m%d%H%M%S"
+# 发票开具方式代码: 5 自建平台开票 (乐企自用), which Kaipiao is; 4 would be a third party's platform.
+ISSUED_BY_OWN_PLATFORM = "5"
 
 # Service codes (fwbm).
 NUMBER_BLOCK = "QDFPPLFM"
@@ -69,6 +73,8 @@ RED_FORM_CONFIRM = "QDHZQRDQR"
 RED_FORM_LIST = "CXQDHZQRDLB"
 RED_FORM_DETAIL = "CXQDHZQRDMX"
 INVOICE_STATUS = "FPZTXXCX"
+TAXPAYER_RISK = "CXNSRFXXX"
+QUOTA_VALIDITY = "TZSXEDYXQ"
 
 RED_FORM_STATES = {
     "01": RedFormState.NO_CONFIRMATION_NEEDED,
@@ -115,8 +121,9 @@ def _decimal(value: Any) -> Decimal | None:
 def _time(value: Any) -> datetime | None:
     if not value:
         return None
-    # §3 says yyyy-MM-dd HH:mm:ss, but validity dates (yxqq/yxqz) come as bare days (§6.3).
-    for layout in (TIME_FORMAT, DATE_FORMAT):
+    # §3 says yyyy-MM-dd HH:mm:ss, but validity dates (yxqq/yxqz) come as bare days (§6.3) and
+    # CXSSFLBM's watermark as yyyyMMddHHmmss.
+    for layout in (TIME_FORMAT, DATE_FORMAT, WATERMARK_FORMAT):
         try:
             return datetime.strptime(str(value), layout).replace(tzinfo=SHANGHAI)
         except ValueError:
@@ -173,6 +180,11 @@ class LeqiProvider(TaxPlatformProvider):
         taxpayer_id: str,
         sign: bool = True,
         sign_type: str = envelope.SIGN_HMAC,
+        case_code: str = "",
+        sandbox_flag: str = "",
+        machine: Mapping[str, str] | None = None,
+        region_code: str = "",
+        province_office: str = "",
         sm2_private_key: str | None = None,
         sm2_public_key: str | None = None,
         company_id: int | None = None,
@@ -201,6 +213,11 @@ class LeqiProvider(TaxPlatformProvider):
         self.user_unit_id = user_unit_id
         self.taxpayer_id = taxpayer_id
         self.sign_type = sign_type if sign else None
+        self.case_code = case_code
+        self.sandbox_flag = sandbox_flag
+        self.machine = dict(machine) if machine else {"ip": "127.0.0.1", "macdz": "00-00-00-00-00-00"}
+        self.region_code = region_code
+        self.province_office = province_office
         self.company_id = company_id
         self.store_id = store_id
         self.session = session
@@ -235,8 +252,16 @@ class LeqiProvider(TaxPlatformProvider):
                 private_key = credentials.company_sm2_private_key(company)
         except credential_error as exc:
             raise errors.transport_error(errors.CLIENT_CONFIG, detail=str(exc)) from exc
+        from .machine import machine_facts
+
+        url = base_url or settings.TAX_PLATFORM_URL
         return cls(
-            base_url=base_url or settings.TAX_PLATFORM_URL,
+            case_code=settings.TAX_PLATFORM_CASE_CODE,
+            sandbox_flag=settings.TAX_PLATFORM_SANDBOX_FLAG,
+            machine=machine_facts(url, settings.TAX_PLATFORM_MACHINE_IP, settings.TAX_PLATFORM_MACHINE_MAC),
+            region_code=company.platform_region_code,
+            province_office=company.platform_province_office,
+            base_url=url,
             unit_id=company.platform_unit_id,
             user_unit_id=company.platform_user_unit_id or company.platform_unit_id,
             secret_hex=secret_hex,
@@ -256,7 +281,7 @@ class LeqiProvider(TaxPlatformProvider):
     def _call(
         self,
         service: str,
-        payload: dict,
+        payload: dict | list,
         *,
         refs: list[str],
         parse: Callable[[dict], Any],
@@ -308,7 +333,7 @@ class LeqiProvider(TaxPlatformProvider):
             record.duration_ms = int((time.monotonic() - started) * 1000)
             record_exchange(record)
 
-    def _exchange(self, service: str, payload: dict, *, trace_id: str, record: ExchangeRecord) -> dict:
+    def _exchange(self, service: str, payload: dict | list, *, trace_id: str, record: ExchangeRecord) -> dict:
         sealed = envelope.seal_request(
             service=service,
             payload=payload,
@@ -316,6 +341,8 @@ class LeqiProvider(TaxPlatformProvider):
             unit_id=self.unit_id,
             user_unit_id=self.user_unit_id,
             trace_id=trace_id,
+            case_code=self.case_code,
+            sandbox_flag=self.sandbox_flag,
             sign_type=self.sign_type,
             sm2_private_key=self._sm2_private_key,
             sm2_public_key=self._sm2_public_key,
@@ -413,7 +440,8 @@ class LeqiProvider(TaxPlatformProvider):
 
         return self._call(
             QUOTA_TRANSFER,
-            {"nsrsbh": self.taxpayer_id, "sqlx": code, "sqed": _money(amount), "ywlsh": request_serial},
+            {"nsrsbh": self.taxpayer_id, "ptbh": self.unit_id, "sqlx": code, "sqed": _money(amount),
+             "ywlsh": request_serial},
             refs=[request_serial],
             parse=parse,
         )
@@ -436,14 +464,16 @@ class LeqiProvider(TaxPlatformProvider):
         def parse(data: dict) -> tuple[TaxRate, ...]:
             return tuple(TaxRate(rate=_decimal(item["slv"]), label=str(item.get("mc", ""))) for item in data["slList"])
 
-        return self._call(USABLE_RATES, {"nsrsbh": self.taxpayer_id}, refs=[], parse=parse)
+        # The public clients send an empty body: the unit is known from the headers.
+        return self._call(USABLE_RATES, {}, refs=[], parse=parse)
 
     def tax_codes(self, *, since: datetime | None = None, page_no: int = 1, page_size: int = 1000) -> TaxCodePage:
         if not 1 <= page_size <= 1000 or page_no < 1:
             raise ValueError("page_no ≥ 1 and page_size 1..1000")
-        payload: dict = {"pageNo": page_no, "pageSize": page_size}
+        payload: dict = {"nsrsbh": self.taxpayer_id, "sjc": "", "sjswjgdm": self.province_office,
+                         "pageNo": page_no, "pageSize": page_size}
         if since is not None:
-            payload["sjc"] = _format_time(since)
+            payload["sjc"] = (since.astimezone(SHANGHAI) if since.tzinfo else since).strftime(WATERMARK_FORMAT)
 
         def parse(data: dict) -> TaxCodePage:
             codes = tuple(
@@ -476,6 +506,8 @@ class LeqiProvider(TaxPlatformProvider):
         if not 1 <= len(invoices) <= self.max_batch:
             raise ValueError(f"an upload takes 1..{self.max_batch} invoices")
         numbers = tuple(str(invoice.get("fphm", "")) for invoice in invoices)
+        # The body is the list itself; each invoice names this unit and the issuing machine.
+        body = [{"ptbh": self.unit_id, "qyDm": self.region_code, **self.machine, **dict(invoice)} for invoice in invoices]
 
         def parse(data: dict) -> UploadAccepted:
             serial = str(data["sllsh"])
@@ -485,7 +517,7 @@ class LeqiProvider(TaxPlatformProvider):
 
         return self._call(
             UPLOAD,
-            {"nsrsbh": self.taxpayer_id, "fplist": [dict(invoice) for invoice in invoices]},
+            body,
             refs=list(numbers),
             parse=parse,
             answer_refs=lambda d: [str(d.get("sllsh", ""))],
@@ -516,7 +548,7 @@ class LeqiProvider(TaxPlatformProvider):
 
         return self._call(
             UPLOAD_RESULT,
-            {"nsrsbh": self.taxpayer_id, "sllsh": acceptance_serial},
+            {"sllsh": acceptance_serial},
             refs=[acceptance_serial],
             parse=parse,
             answer_refs=lambda d: [str(item.get("fphm", "")) for item in d.get("fpjgList") or ()],
@@ -526,20 +558,30 @@ class LeqiProvider(TaxPlatformProvider):
 
     def red_form_apply(self, *, application: RedFormApplication) -> RedFormReceipt:
         payload = {
-            "nsrsbh": self.taxpayer_id,
             "lrfsf": "0",
+            "xsfnsrsbh": self.taxpayer_id,
+            "xsfmc": application.seller_name,
+            "gmfnsrsbh": application.buyer_tax_id,
+            "gmfmc": application.buyer_name,
+            "lzfpdm": "",
             "lzfphm": application.blue_invoice_number,
-            "chyydm": RED_REASONS[application.reason],
+            "sfzzfpbz": "N",
+            "lzkprq": _format_time(application.blue_issued_at) if application.blue_issued_at else "",
+            "lzhjje": _money(application.blue_amount) if application.blue_amount is not None else "",
+            "lzhjse": _money(application.blue_tax) if application.blue_tax is not None else "",
+            "lzfppzDm": application.blue_type,
+            "lzfpTdyslxDm": "",
             "hzcxje": _money(application.amount),
             "hzcxse": _money(application.tax),
-            "mxList": [_red_line_payload(line) for line in application.lines],
+            "chyyDm": RED_REASONS[application.reason],
+            "hzqrdmxList": [_red_line_payload(line, position) for position, line in enumerate(application.lines, 1)],
         }
 
         def parse(data: dict) -> RedFormReceipt:
             return RedFormReceipt(
                 uuid=str(data["uuid"]),
                 form_number=str(data.get("hzqrxxdbh", "")),
-                state=_state(data["hzqrxxztdm"]),
+                state=_state(data["hzqrxxztDm"]),
                 expires_at=_time(data.get("yxqz")),
             )
 
@@ -551,14 +593,14 @@ class LeqiProvider(TaxPlatformProvider):
             answer_refs=lambda d: [str(d.get("uuid", "")), str(d.get("hzqrxxdbh", ""))],
         )
 
-    def red_form_confirm(self, *, uuid: str, action: RedFormAction) -> RedFormConfirmation:
+    def red_form_confirm(self, *, uuid: str, form_number: str, action: RedFormAction) -> RedFormConfirmation:
         def parse(data: dict) -> RedFormConfirmation:
-            return RedFormConfirmation(uuid=str(data.get("uuid") or uuid), state=_state(data["hzqrxxztdm"]))
+            return RedFormConfirmation(uuid=str(data.get("uuid") or uuid), state=_state(data["hzqrxxztDm"]))
 
         return self._call(
             RED_FORM_CONFIRM,
-            {"nsrsbh": self.taxpayer_id, "uuid": uuid, "qrlx": RED_FORM_ACTIONS[action]},
-            refs=[uuid],
+            {"xsfnsrsbh": self.taxpayer_id, "uuid": uuid, "hzqrdbh": form_number, "qrlx": RED_FORM_ACTIONS[action]},
+            refs=[uuid, form_number],
             parse=parse,
         )
 
@@ -571,13 +613,14 @@ class LeqiProvider(TaxPlatformProvider):
         page_no: int = 1,
         page_size: int = 50,
     ) -> RedFormPage:
-        payload: dict = {"nsrsbh": self.taxpayer_id, "pageNo": page_no, "pageSize": page_size}
+        # As the seller (yhjslx 0): the forms of this unit's invoices, whoever entered them.
+        payload: dict = {"yhjslx": "0", "xsfnsrsbh": self.taxpayer_id, "pageNumber": page_no, "pageSize": page_size}
         if entered_from is not None:
             payload["lrrqq"] = _format_time(entered_from)
         if entered_to is not None:
             payload["lrrqz"] = _format_time(entered_to)
         if state is not None:
-            payload["hzqrxxztdm"] = RED_FORM_STATE_CODES[state]
+            payload["hzqrxxztDm"] = RED_FORM_STATE_CODES[state]
 
         def parse(data: dict) -> RedFormPage:
             forms = tuple(_red_form_summary(item) for item in data.get("list") or ())
@@ -588,16 +631,16 @@ class LeqiProvider(TaxPlatformProvider):
     def red_form_detail(self, *, uuid: str) -> RedFormDetail:
         def parse(data: dict) -> RedFormDetail:
             summary = _red_form_summary(data)
-            reason_code = str(data.get("chyydm", ""))
+            reason_code = str(data.get("chyyDm", ""))
             return RedFormDetail(
                 **summary.__dict__,
                 reason=RED_REASON_BY_CODE.get(reason_code),
-                lines=tuple(_red_line(item) for item in data.get("mxList") or ()),
+                lines=tuple(_red_line(item) for item in data.get("hzqrdmxList") or ()),
             )
 
         return self._call(
             RED_FORM_DETAIL,
-            {"nsrsbh": self.taxpayer_id, "uuid": uuid},
+            {"xsfnsrsbh": self.taxpayer_id, "uuid": uuid},
             refs=[uuid],
             parse=parse,
             answer_refs=lambda d: [str(d.get("hzqrxxdbh", "")), str(d.get("lzfphm", ""))],
@@ -622,17 +665,20 @@ class LeqiProvider(TaxPlatformProvider):
         return self._call(INVOICE_STATUS, {"nsrsbh": self.taxpayer_id, "fphm": number}, refs=[number], parse=parse)
 
 
-def _red_line_payload(line: RedFormLine) -> dict:
+def _red_line_payload(line: RedFormLine, position: int) -> dict:
     return {
         "lzmxxh": line.blue_line_no,
-        "xmmc": line.item_name,
+        "xh": position,
         "sphfwssflhbbm": line.tax_code,
+        "hwhyslwfwmc": line.full_name,
+        "spfwjc": line.short_name,
+        "xmmc": line.item_name,
         "ggxh": line.spec,
         "dw": line.unit,
-        "sl": _plain(line.quantity),
-        "dj": _plain(line.unit_price),
+        "fpspsl": _plain(line.quantity),
+        "fpspdj": _plain(line.unit_price),
         "je": _money(line.amount),
-        "slv": _plain(line.tax_rate),
+        "sl1": _plain(line.tax_rate),
         "se": _money(line.tax),
     }
 
@@ -643,12 +689,14 @@ def _red_line(item: dict) -> RedFormLine:
         item_name=str(item.get("xmmc", "")),
         tax_code=str(item.get("sphfwssflhbbm", "")),
         amount=_decimal(item["je"]),
-        tax_rate=_decimal(item["slv"]),
+        tax_rate=_decimal(item["sl1"]),
         tax=_decimal(item["se"]),
         spec=str(item.get("ggxh", "")),
         unit=str(item.get("dw", "")),
-        quantity=_decimal(item.get("sl")),
-        unit_price=_decimal(item.get("dj")),
+        quantity=_decimal(item.get("fpspsl")),
+        unit_price=_decimal(item.get("fpspdj")),
+        full_name=str(item.get("hwhyslwfwmc", "")),
+        short_name=str(item.get("spfwjc", "")),
     )
 
 
@@ -657,7 +705,7 @@ def _red_form_summary(item: dict) -> RedFormSummary:
     return RedFormSummary(
         uuid=str(item["uuid"]),
         form_number=str(item.get("hzqrxxdbh", "")),
-        state=_state(item["hzqrxxztdm"]),
+        state=_state(item["hzqrxxztDm"]),
         entered_by=ENTERED_BY.get(str(item.get("lrfsf", ""))),
         blue_invoice_number=str(item.get("lzfphm", "")),
         amount=_decimal(item.get("hzcxje")),

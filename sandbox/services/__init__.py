@@ -6,9 +6,17 @@ import logging
 
 from sandbox.models import Unit
 from sandbox.services.common import BusinessError
-from sandbox.services.info import classification_codes, tax_rates, taxpayer_info
+from sandbox.services.info import (
+    classification_codes,
+    difference_codes,
+    tax_rates,
+    taxpayer_info,
+    taxpayer_risk,
+    virtual_company_init,
+    virtual_company_query,
+)
 from sandbox.services.numbers import number_block_get
-from sandbox.services.quota import quota_query, quota_transfer
+from sandbox.services.quota import quota_extend, quota_query, quota_transfer
 from sandbox.services.red_forms import red_form_act, red_form_apply, red_form_detail, red_form_list
 from sandbox.services.uploads import invoice_status, invoices_upload, upload_result
 
@@ -28,17 +36,40 @@ SERVICES = {
     "CXQDHZQRDLB": red_form_list,
     "CXQDHZQRDMX": red_form_detail,
     "FPZTXXCX": invoice_status,
+    "TZSXEDYXQ": quota_extend,
+    "CXNSRFXXX": taxpayer_risk,
+    "CXCEZSBM": difference_codes,
+    "LQSX_SWZJ_GT4_CXXNQYXX": virtual_company_query,
+    "LQSX_SWZJ_GT4_QYXXCSH": virtual_company_init,
 }
-# Services whose request carries no nsrsbh of its own.
-WITHOUT_TAX_ID = {"CXSSFLBM"}
+# Called as {base}/access/v2/invoke/{fwbm}/, without the capability in the path.
+WITHOUT_CAPABILITY = {"LQSX_SWZJ_GT4_CXXNQYXX", "LQSX_SWZJ_GT4_QYXXCSH"}
+# QDFPSC's body is the list of invoices itself (each names its seller in xsfnsrsbh).
+LIST_BODY = {"QDFPSC"}
+# The field that names the seller, which must be the unit's own; "" for services whose request
+# names no taxpayer (the unit is known from the headers). Optional ones are checked when present.
+SELLER_FIELD = {
+    "QDHZQRDSQ": "xsfnsrsbh",
+    "QDHZQRDQR": "xsfnsrsbh",
+    "CXQDHZQRDLB": "xsfnsrsbh",
+    "CXQDHZQRDMX": "xsfnsrsbh",
+    "TZSXEDYXQ": "xsfnsrsbh",
+    "QDFPSC": "",
+    "CXQDFPSCJG": "",
+    "CXKYSL": "",
+    "CXCEZSBM": "",
+}
+OPTIONAL_SELLER = {"CXSSFLBM", "CXKYSL"}
 
 
-def dispatch(fwbm: str, *, unit: Unit, payload: dict) -> dict:
+def dispatch(fwbm: str, *, unit: Unit, payload: dict | list) -> dict:
     """Run one service; the answer always holds returncode and returnmsg."""
     try:
-        nsrsbh = str(payload.get("nsrsbh") or "")
-        if (fwbm not in WITHOUT_TAX_ID or nsrsbh) and nsrsbh != unit.nsrsbh:
-            raise BusinessError("10", "纳税人识别号与接入单位不符（nsrsbh）")
+        name = SELLER_FIELD.get(fwbm, "nsrsbh")
+        if name and isinstance(payload, dict):
+            value = str(payload.get(name) or "")
+            if (fwbm not in OPTIONAL_SELLER or value) and value != unit.nsrsbh:
+                raise BusinessError("10", f"纳税人识别号与接入单位不符（{name}）")
         result = SERVICES[fwbm](unit=unit, payload=payload)
     except BusinessError as error:
         logger.info("sandbox %s refused for unit %s: %s %s", fwbm, unit.pk, error.code, error.message)

@@ -9,6 +9,7 @@ from sandbox import state
 from sandbox.models import NumberBlock, NumberSequence, Unit
 from sandbox.rules import NUMBER_RE
 from sandbox.services.common import SHANGHAI, BusinessError, lock_unit, positive_int
+from sandbox.services.quota import MAX_SERIAL
 
 MAX_BLOCK = 5000
 CHANNEL = "7"  # 乐企
@@ -26,8 +27,8 @@ def number_prefix(unit: Unit, year: int) -> str:
 def number_block_get(*, unit: Unit, payload: dict) -> dict:
     count = positive_int(payload.get("lysl"), field="lysl", label="领用数量", maximum=MAX_BLOCK)
     ywlsh = str(payload.get("ywlsh") or "").strip()
-    if not 1 <= len(ywlsh) <= 32:
-        raise BusinessError("01", "业务流水号须为1至32个字符（ywlsh）")
+    if not 1 <= len(ywlsh) <= MAX_SERIAL:
+        raise BusinessError("01", f"业务流水号须为1至{MAX_SERIAL}个字符（ywlsh）")
     unit = lock_unit(unit)
     block = NumberBlock.objects.filter(unit=unit, ywlsh=ywlsh).first()
     if block is not None:

@@ -85,7 +85,7 @@ def _form_create(*, unit: Unit, payload: dict, entered_by: str) -> RedForm:
         form_state = "02" if blue.booked else "01"
     form = RedForm.objects.create(
         unit=unit, uuid=uuid.uuid4().hex, hzqrxxdbh=uuid.uuid4().hex[:20], blue_invoice=blue, state=form_state,
-        lrfsf=entered_by, chyydm=str(payload.get("chyydm")), hzcxje=check.hzcxje, hzcxse=check.hzcxse,
+        lrfsf=entered_by, chyydm=str(payload.get("chyyDm")), hzcxje=check.hzcxje, hzcxse=check.hzcxse,
         lines=check.lines, created_at=now, expires_at=now + CONFIRM_WINDOW, last_actor=entered_by,
     )
     form.hzqrxxdbh = f"{now.astimezone(rules.SHANGHAI):%Y%m%d}{form.pk:012d}"
@@ -98,7 +98,7 @@ def red_form_apply(*, unit: Unit, payload: dict) -> dict:
     if str(payload.get("lrfsf") or "") != RedForm.SELLER:
         raise BusinessError("01", "录入方身份须为0（销售方）（lrfsf）")
     form = _form_create(unit=unit, payload=payload, entered_by=RedForm.SELLER)
-    return {"uuid": form.uuid, "hzqrxxdbh": form.hzqrxxdbh, "hzqrxxztdm": form.state,
+    return {"uuid": form.uuid, "hzqrxxdbh": form.hzqrxxdbh, "hzqrxxztDm": form.state,
             "yxqz": format_datetime(form.expires_at)}
 
 
@@ -109,7 +109,24 @@ def red_form_buyer_enter(*, nsrsbh: str, payload: dict) -> dict:
     if unit is None:
         raise BusinessError("10", "销售方纳税人识别号不存在（nsrsbh）")
     form = _form_create(unit=unit, payload=payload, entered_by=RedForm.BUYER)
-    return _summary(form) | {"chyydm": form.chyydm, "mxList": form.lines}
+    return _detail(form)
+
+
+def wire_lines(form: RedForm) -> list[dict]:
+    """The form's lines in QDHZQRDSQ's names (``hzqrdmxList``)."""
+    return [
+        {
+            "lzmxxh": line["lzmxxh"], "xh": position, "sphfwssflhbbm": line["sphfwssflhbbm"],
+            "hwhyslwfwmc": line.get("hwhyslwfwmc", ""), "spfwjc": line.get("spfwjc", ""), "xmmc": line["xmmc"],
+            "ggxh": line["ggxh"], "dw": line["dw"], "fpspsl": line["sl"], "fpspdj": line["dj"], "je": line["je"],
+            "sl1": line["slv"], "se": line["se"],
+        }
+        for position, line in enumerate(form.lines, start=1)
+    ]
+
+
+def _detail(form: RedForm) -> dict:
+    return _summary(form) | {"chyyDm": form.chyydm, "hzqrdmxList": wire_lines(form)}
 
 
 def _act(form: RedForm, *, actor: str, action: str, now: datetime) -> RedForm:
@@ -149,8 +166,10 @@ def red_form_act(*, unit: Unit, payload: dict) -> dict:
     if action not in ACTIONS:
         raise BusinessError("01", "确认类型须为Y（确认）、N（否认）或C（撤销）（qrlx）")
     form = _form_for(unit, str(payload.get("uuid") or ""), lock=True)
+    if str(payload.get("hzqrdbh") or "") != form.hzqrxxdbh:
+        raise BusinessError("01", "红字确认单编号与uuid不符（hzqrdbh）")
     form = _act(form, actor=RedForm.SELLER, action=action, now=state.now())
-    return {"uuid": form.uuid, "hzqrxxztdm": form.state}
+    return {"uuid": form.uuid, "hzqrxxztDm": form.state}
 
 
 @transaction.atomic
@@ -163,7 +182,7 @@ def red_form_buyer_act(*, form_uuid: str, action: str) -> dict:
     if form is None:
         raise BusinessError("01", "红字确认单不存在（uuid）")
     form = _act(form, actor=RedForm.BUYER, action=codes[action], now=state.now())
-    return {"uuid": form.uuid, "hzqrxxztdm": form.state}
+    return {"uuid": form.uuid, "hzqrxxztDm": form.state}
 
 
 @transaction.atomic
@@ -177,16 +196,22 @@ def red_form_mark_abnormal(*, form_uuid: str) -> dict:
         raise BusinessError("17", f"红字确认单状态为{form.state}（{STATE_NAMES[form.state]}），不能作废")
     form.state = "10"
     form.save(update_fields=["state"])
-    return {"uuid": form.uuid, "hzqrxxztdm": form.state}
+    return {"uuid": form.uuid, "hzqrxxztDm": form.state}
 
 
 def _summary(form: RedForm) -> dict:
+    blue = form.blue_invoice.payload or {}
     return {
         "uuid": form.uuid,
         "hzqrxxdbh": form.hzqrxxdbh,
-        "hzqrxxztdm": form.state,
+        "hzqrxxztDm": form.state,
         "lrfsf": form.lrfsf,
+        "xsfnsrsbh": form.unit.nsrsbh,
+        "xsfmc": str(blue.get("xsfmc") or form.unit.nsrmc),
+        "gmfnsrsbh": str(blue.get("gmfnsrsbh") or ""),
+        "gmfmc": str(blue.get("gmfmc") or ""),
         "lzfphm": form.blue_invoice.fphm,
+        "lzfppzDm": form.blue_invoice.fppz,
         "hzcxje": money_text(form.hzcxje),
         "hzcxse": money_text(form.hzcxse),
         "lrrq": format_datetime(form.created_at),
@@ -206,18 +231,35 @@ def _day_bound(value, *, end: bool, field: str):
 
 
 def red_form_list(*, unit: Unit, payload: dict) -> dict:
+    """CXQDHZQRDLB: the unit's forms as seller (``yhjslx`` 0) or as buyer (1), filtered."""
     now = state.now()
-    page = positive_int(payload.get("pageNo"), field="pageNo", label="页码", default=1)
+    page = positive_int(payload.get("pageNumber"), field="pageNumber", label="页码", default=1)
     size = positive_int(payload.get("pageSize"), field="pageSize", label="每页条数", default=50, maximum=1000)
     start = _day_bound(payload.get("lrrqq"), end=False, field="lrrqq")
     end = _day_bound(payload.get("lrrqz"), end=True, field="lrrqz")
-    forms = RedForm.objects.filter(unit=unit).select_related("blue_invoice")
+    role = str(payload.get("yhjslx") or "0")
+    if role not in ("0", "1"):
+        raise BusinessError("01", "用户角色类型须为0（销方）或1（购方）（yhjslx）")
+    forms = RedForm.objects.select_related("blue_invoice", "unit").order_by("created_at", "pk")
+    if role == "0":
+        forms = forms.filter(unit=unit)
+    else:
+        forms = forms.filter(blue_invoice__payload__gmfnsrsbh=unit.nsrsbh)
     if start:
         forms = forms.filter(created_at__gte=start)
     if end:
         forms = forms.filter(created_at__lte=end)
+    exact = {"lrfsf": "lrfsf", "lzfphm": "blue_invoice__fphm", "hzfpxxqrdbh": "hzqrxxdbh",
+             "fppzDm": "blue_invoice__fppz"}
+    for name, lookup in exact.items():
+        value = str(payload.get(name) or "").strip()
+        if value:
+            forms = forms.filter(**{lookup: value})
+    other = str(payload.get("gmfnsrsbh" if role == "0" else "xsfnsrsbh") or "").strip()
+    if other:
+        forms = forms.filter(**({"blue_invoice__payload__gmfnsrsbh": other} if role == "0" else {"unit__nsrsbh": other}))
     forms = [form_refresh(form, now=now) for form in forms]
-    wanted = str(payload.get("hzqrxxztdm") or "")
+    wanted = str(payload.get("hzqrxxztDm") or "")
     if wanted:
         forms = [form for form in forms if form.state == wanted]
     return {"total": len(forms), "list": [_summary(form) for form in forms[(page - 1) * size : page * size]]}
@@ -225,4 +267,4 @@ def red_form_list(*, unit: Unit, payload: dict) -> dict:
 
 def red_form_detail(*, unit: Unit, payload: dict) -> dict:
     form = form_refresh(_form_for(unit, str(payload.get("uuid") or "")), now=state.now())
-    return _summary(form) | {"chyydm": form.chyydm, "mxList": form.lines}
+    return _detail(form)

@@ -26,10 +26,11 @@ RESULT_RETENTION = timedelta(hours=12)
 
 
 @transaction.atomic
-def invoices_upload(*, unit: Unit, payload: dict) -> dict:
-    invoices = payload.get("fplist")
+def invoices_upload(*, unit: Unit, payload: list) -> dict:
+    """The body is the list of invoices itself (each names its seller and platform id)."""
+    invoices = payload
     if not isinstance(invoices, list) or not invoices:
-        raise BusinessError("01", "发票列表不能为空（fplist）")
+        raise BusinessError("01", "发票列表不能为空（请求体）")
     if len(invoices) > MAX_BATCH:
         raise BusinessError("13", f"单次上传发票数量不能超过{MAX_BATCH}张")
     unit = lock_unit(unit)
@@ -60,7 +61,7 @@ def _process(*, upload: Upload, unit: Unit, quota, position: int, invoice, now: 
         record.save()
         return
 
-    checked = rules.check_invoice(invoice, seller_nsrsbh=unit.nsrsbh, now=now)
+    checked = rules.check_invoice(invoice, seller_nsrsbh=unit.nsrsbh, platform_id=unit.jrdwptbh, now=now)
     if rules.NUMBER_RE.match(fphm) and not number_given_to(unit, fphm):
         checked.add("发票号码不在本单位已领用的号段内（fphm）")
     form = None
@@ -91,7 +92,8 @@ def _process(*, upload: Upload, unit: Unit, quota, position: int, invoice, now: 
 def _check_red(checked: rules.CheckedInvoice, *, unit: Unit, invoice: dict, now: datetime) -> RedForm | None:
     blue_number = str(invoice.get("dylzfphm") or "")
     form_number = str(invoice.get("hzqrxxdbh") or "")
-    if not blue_number or not form_number:
+    form_uuid = str(invoice.get("hzqrduuid") or "")
+    if not blue_number or not form_number or not form_uuid:
         return None
     blue = UploadedInvoice.objects.filter(
         unit=unit, fphm=blue_number, status=UploadedInvoice.ISSUED, lzfpbz="0"
@@ -104,6 +106,9 @@ def _check_red(checked: rules.CheckedInvoice, *, unit: Unit, invoice: dict, now:
         checked.add("红字确认单不存在（hzqrxxdbh）")
         return None
     form_refresh(form, now=now)
+    if form.uuid != form_uuid:
+        checked.add("红字确认单uuid与红字确认单编号不符（hzqrduuid）")
+        return None
     if form.blue_invoice_id != blue.pk:
         checked.add("红字确认单与对应蓝字发票不符（dylzfphm）")
         return None
@@ -126,6 +131,7 @@ def _check_red(checked: rules.CheckedInvoice, *, unit: Unit, invoice: dict, now:
 
 
 def upload_result(*, unit: Unit, payload: dict) -> dict:
+    """``{sllsh}`` only: the unit is the caller's (headers)."""
     sllsh = str(payload.get("sllsh") or "")
     now = state.now()
     upload = Upload.objects.filter(unit=unit, sllsh=sllsh).first() if sllsh else None

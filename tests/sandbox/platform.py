@@ -56,9 +56,9 @@ def line(code=GOODS, *, name="打印机", sl="2", dj="100", je=None, slv=None, s
     amount = Decimal(je) if je is not None else Decimal(sl) * Decimal(dj)
     tax = Decimal(se) if se is not None else (amount * rate).quantize(Decimal("0.01"))
     item = {
-        "mxxh": mxxh, "xmmc": name, "hwhyslwfwmc": f"*{code[1]}*{name}", "ggxh": "", "dw": "" if fphxz == "01" else "台",
-        "sl": sl or "", "dj": dj or "", "je": money(amount), "slv": str(rate), "se": money(tax),
-        "sphfwssflhbbm": code[0], "fphxz": fphxz, "yhzcbs": yhzcbs,
+        "mxxh": mxxh, "xmmc": name, "hwhyslwfwmc": f"*{code[1]}*{name}", "spfwjc": code[1], "ggxh": "",
+        "dw": "" if fphxz == "01" else "台", "sl": sl or "", "dj": dj or "", "je": money(amount), "slv": str(rate),
+        "se": money(tax), "hsje": money(amount + tax), "sphfwssflhbbm": code[0], "fphxz": fphxz, "yhzcbs": yhzcbs,
     }
     return item
 
@@ -75,6 +75,7 @@ def invoice(fphm: str, lines: list[dict] | None = None, *, kprq: str | None = No
         "xsfnsrsbh": SELLER_ID, "xsfmc": "上海测试商贸有限公司", "xsfdz": "", "xsfdh": "", "xsfkhh": "", "xsfzh": "",
         "gmfnsrsbh": BUYER_ID, "gmfmc": "深圳购买方科技有限公司", "gmfdz": "", "gmfdh": "", "gmfkhh": "", "gmfzh": "",
         "hjje": money(hjje), "hjse": money(hjse), "jshj": money(hjje + hjse), "kpr": "张三", "bz": "",
+        "qyDm": "310000", "ip": "10.0.0.8", "macdz": "52-54-00-12-34-56", "fpkjfsDm": "5",
         "fpmxList": lines,
     }
     data.update(fields)
@@ -146,6 +147,9 @@ class PlatformClient:
         return self.answer(response.status_code, json.loads(response.content))
 
     def answer(self, status: int, outer: dict) -> Answer:
+        # The platform's body is JSON text inside the JSON (docs §1).
+        assert isinstance(outer["body"], str), outer
+        outer = {**outer, "body": json.loads(outer["body"])}
         data = outer["body"]["Response"].get("Data")
         decoded = json.loads(crypto.decrypt_body(self.secret, data)) if data else None
         return Answer(status=status, outer=outer, data=decoded)
@@ -164,13 +168,18 @@ class PlatformClient:
         return [f"{data['qshm'][:6]}{n:014d}" for n in range(first, last + 1)]
 
     def download_quota(self, amount="100000.00") -> dict:
-        return self.ok("XZTHSXED", {"nsrsbh": self.nsrsbh, "sqlx": "0", "sqed": amount, "ywlsh": crypto.new_nonce()})
+        return self.ok("XZTHSXED", {"nsrsbh": self.nsrsbh, "ptbh": self.jrdwptbh, "sqlx": "0", "sqed": amount,
+                                    "ywlsh": crypto.new_nonce()})
 
     def upload(self, invoices: list[dict]) -> str:
-        return self.ok("QDFPSC", {"nsrsbh": self.nsrsbh, "fplist": invoices})["sllsh"]
+        """QDFPSC: the body is the list of invoices; each names this unit's platform id."""
+        for item in invoices:
+            if isinstance(item, dict):
+                item.setdefault("ptbh", self.jrdwptbh)
+        return self.ok("QDFPSC", invoices)["sllsh"]
 
     def result(self, sllsh: str) -> dict:
-        return self.ok("CXQDFPSCJG", {"nsrsbh": self.nsrsbh, "sllsh": sllsh})
+        return self.ok("CXQDFPSCJG", {"sllsh": sllsh})
 
     def issue(self, invoices: list[dict]) -> list[dict]:
         """Upload and return the per-invoice results (the tests run with no processing delay)."""
