@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from invoicing.rules.taxid import check_uscc
+from invoicing.rules.taxid import check_uscc, province_office, region_code
 from invoicing.taxcodes.policy import DEFAULT_AUTO_CODE_THRESHOLD
 from stores.roles import HQ_ROLES, STORE_ROLES, Role
 
@@ -69,16 +69,13 @@ class Company(models.Model):
 
     @property
     def platform_region_code(self) -> str:
-        """QDFPSC's 区域代码 (qyDm): the administrative division of the registering office, which a
-        unified social credit code carries in characters 3–8 (GB 32100-2015)."""
-        return self.tax_id[2:8]
+        """QDFPSC's 区域代码 (qyDm), from the tax id."""
+        return region_code(self.tax_id)
 
     @property
     def platform_province_office(self) -> str:
-        """The province tax office code (sjswjgdm), e.g. 11100000000 for Beijing: "1", the province's
-        two digits, eight zeros (ours: derived from the region, as public answers show the pattern)."""
-        province = self.tax_id[2:4]
-        return f"1{province}00000000" if province.isdigit() else ""
+        """The province tax office code (sjswjgdm, xsfsjswjgdm), from the tax id."""
+        return province_office(self.tax_id)
 
 
 class StoreQuerySet(models.QuerySet):

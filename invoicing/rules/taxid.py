@@ -71,3 +71,18 @@ def check_taxpayer_id(code: str) -> TaxIdCheck:
 def make_uscc(first17: str) -> str:
     """Complete 17 characters with their check character (for demo data and tests)."""
     return first17 + uscc_check_char(first17)
+
+
+def region_code(tax_id: str) -> str:
+    """The administrative division (行政区划代码) a unified social credit code carries in characters
+    3–8 (GB 32100-2015), an old 15-digit tax id in its first six: QDFPSC's 区域代码 ``qyDm``.
+    Empty for an id of another shape."""
+    division = tax_id[:6] if len(tax_id) == 15 else tax_id[2:8]
+    return division if len(division) == 6 and division.isdigit() else ""
+
+
+def province_office(tax_id: str) -> str:
+    """The province tax office code (省级税务机关代码), e.g. ``11100000000`` for Beijing: "1", the
+    province's two digits, eight zeros (ours: derived from the region; public answers show the pattern)."""
+    division = region_code(tax_id)
+    return f"1{division[:2]}00000000" if division else ""

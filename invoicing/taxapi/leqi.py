@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from invoicing.rules import taxid
 from invoicing.rules.clock import SHANGHAI
 from stores import credentials
 
@@ -216,8 +217,8 @@ class LeqiProvider(TaxPlatformProvider):
         self.case_code = case_code
         self.sandbox_flag = sandbox_flag
         self.machine = dict(machine) if machine else {"ip": "127.0.0.1", "macdz": "00-00-00-00-00-00"}
-        self.region_code = region_code
-        self.province_office = province_office
+        self.region_code = region_code or taxid.region_code(taxpayer_id)
+        self.province_office = province_office or taxid.province_office(taxpayer_id)
         self.company_id = company_id
         self.store_id = store_id
         self.session = session

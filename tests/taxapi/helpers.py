@@ -37,6 +37,7 @@ def sample_invoice(number: str, *, lines: int = 5) -> dict:
                 "mxxh": i,
                 "xmmc": f"商品{i}",
                 "hwhyslwfwmc": f"*日用杂品*商品{i}",
+                "spfwjc": "日用杂品",
                 "ggxh": "500ml",
                 "dw": "瓶",
                 "sl": "2",
@@ -44,6 +45,7 @@ def sample_invoice(number: str, *, lines: int = 5) -> dict:
                 "je": "20.00",
                 "slv": "0.13",
                 "se": "2.60",
+                "hsje": "22.60",
                 "sphfwssflhbbm": "1060301020100000000",
                 "fphxz": "00",
                 "yhzcbs": "",
@@ -68,5 +70,6 @@ def sample_invoice(number: str, *, lines: int = 5) -> dict:
         "jshj": str(Decimal("22.60") * lines),
         "kpr": "李四",
         "bz": "",
+        "fpkjfsDm": "5",
         "fpmxList": detail,
     }

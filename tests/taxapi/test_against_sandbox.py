@@ -51,7 +51,7 @@ class Sandbox:
         return response.json()
 
     def register(self, *, sign_type: str = "HMAC", **fields) -> tuple[str, dict, str | None]:
-        tax_id = make_uscc("913100" + secrets.token_hex(6).upper().replace("I", "1").replace("O", "0")[:11])
+        tax_id = make_uscc("91310000" + secrets.token_hex(6).upper().replace("I", "1").replace("O", "0")[:9])
         body = {"nsrsbh": tax_id, "nsrmc": "上海沙箱测试有限公司", **fields}
         private = None
         if sign_type == "SM2":
@@ -115,6 +115,7 @@ def _blue_invoice(provider, *, number: str, code, lines: int = 2) -> dict:
                 "mxxh": i,
                 "xmmc": f"测试商品{i}",
                 "hwhyslwfwmc": f"*{code.short_name}*测试商品{i}",
+                "spfwjc": code.short_name,
                 "ggxh": "",
                 "dw": "件",
                 "sl": str(quantity),
@@ -122,6 +123,7 @@ def _blue_invoice(provider, *, number: str, code, lines: int = 2) -> dict:
                 "je": str(amount),
                 "slv": "0.13",
                 "se": str(tax),
+                "hsje": str(amount + tax),
                 "sphfwssflhbbm": code.code,
                 "fphxz": "00",
                 "yhzcbs": "",
@@ -152,12 +154,13 @@ def _blue_invoice(provider, *, number: str, code, lines: int = 2) -> dict:
         "jshj": str(hjje + hjse),
         "kpr": "李四",
         "bz": "",
-        "cezsbz": "N",
+        "cezslxDm": "",
+        "fpkjfsDm": "5",
         "fpmxList": detail,
     }
 
 
-def _red_invoice(blue: dict, *, number: str, form_number: str) -> dict:
+def _red_invoice(blue: dict, *, number: str, form_number: str, form_uuid: str) -> dict:
     red = {
         **blue,
         "fphm": number,
@@ -165,9 +168,11 @@ def _red_invoice(blue: dict, *, number: str, form_number: str) -> dict:
         "kprq": _now_text(),
         "dylzfphm": blue["fphm"],
         "hzqrxxdbh": form_number,
+        "hzqrduuid": form_uuid,
     }
     red["fpmxList"] = [
-        {**line, "sl": str(-Decimal(line["sl"])), "je": str(-Decimal(line["je"])), "se": str(-Decimal(line["se"]))}
+        {**line, "sl": str(-Decimal(line["sl"])), "je": str(-Decimal(line["je"])), "se": str(-Decimal(line["se"])),
+         "hsje": str(-Decimal(line["hsje"])), "dylzfpmxxh": line["mxxh"]}
         for line in blue["fpmxList"]
     ]
     for field in ("hjje", "hjse", "jshj"):
@@ -193,9 +198,18 @@ def _full_reversal(blue: dict) -> RedFormApplication:
                 amount=-Decimal(line["je"]),
                 tax_rate=Decimal(line["slv"]),
                 tax=-Decimal(line["se"]),
+                full_name=line["hwhyslwfwmc"],
+                short_name=line["spfwjc"],
             )
             for line in blue["fpmxList"]
         ),
+        seller_name=blue["xsfmc"],
+        buyer_tax_id=blue["gmfnsrsbh"],
+        buyer_name=blue["gmfmc"],
+        blue_issued_at=datetime.strptime(blue["kprq"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI),
+        blue_amount=Decimal(blue["hjje"]),
+        blue_tax=Decimal(blue["hjse"]),
+        blue_type=blue["fppz"],
     )
 
 
@@ -265,7 +279,7 @@ def test_upload_result_status_and_red_reversal(unit):
     detail = provider.red_form_detail(uuid=receipt.uuid)
     assert (detail.reason, len(detail.lines), detail.amount) == (RedReason.WRONG_INVOICE, 2, -Decimal(blue["hjje"]))
 
-    red = _red_invoice(blue, number=numbers[1], form_number=receipt.form_number)
+    red = _red_invoice(blue, number=numbers[1], form_number=receipt.form_number, form_uuid=receipt.uuid)
     red_result = _wait_for_result(provider, provider.upload_invoices(invoices=[red]).acceptance_serial)
     assert red_result.outcomes[0].status == InvoiceOutcomeStatus.ISSUED, red_result.outcomes[0].message
     reversed_status = provider.invoice_status(number=blue["fphm"])
@@ -296,9 +310,10 @@ def test_red_form_awaiting_the_buyer_then_revoked(sandbox, unit):
     listed = provider.red_form_list(state=RedFormState.AWAITING_BUYER)
     assert [form.uuid for form in listed.forms] == [receipt.uuid]
     with pytest.raises(errors.BusinessError) as caught:
-        provider.red_form_confirm(uuid=receipt.uuid, action=RedFormAction.CONFIRM)
+        provider.red_form_confirm(uuid=receipt.uuid, form_number=receipt.form_number, action=RedFormAction.CONFIRM)
     assert caught.value.code == "17"
-    assert provider.red_form_confirm(uuid=receipt.uuid, action=RedFormAction.REVOKE).state == RedFormState.REVOKED
+    revoked = provider.red_form_confirm(uuid=receipt.uuid, form_number=receipt.form_number, action=RedFormAction.REVOKE)
+    assert revoked.state == RedFormState.REVOKED
 
 
 def test_business_refusals(unit):

@@ -40,7 +40,7 @@ def test_it_keeps_secrets_signatures_nonces_and_ciphertext_out_of_rows_and_logs(
 
     rows = exchange_rows(provider)
     assert [row.outcome for row in rows] == ["ok", "business_error", "permanent", "unknown"]
-    assert rows[0].request["fplist"][0]["fphm"] == "26317000000000000001"
+    assert rows[0].request[0]["fphm"] == "26317000000000000001"
     assert rows[0].response == {"returncode": "00", "returnmsg": "成功", "sllsh": "SL-9"}
     forbidden = {fake_platform.secret_hex, fake_platform.secret_hex.upper()}
     for received in fake_platform.received:

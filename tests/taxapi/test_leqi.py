@@ -61,8 +61,11 @@ class TestEnvelopeOnTheWire:
         provider = make_provider(fake_platform, sign=False)
         fake_platform.answer({"slList": []})
         provider.usable_rates()
-        assert "access_signature" not in fake_platform.received[0].headers
+        # Exactly what the public clients send the real platform: the header, empty.
+        assert fake_platform.received[0].headers["access_signature"] == ""
+        assert "access-signature" not in fake_platform.received[0].headers
         assert "nonce" in fake_platform.received[0].headers
+        assert (fake_platform.received[0].headers["ylbm"], fake_platform.received[0].headers["sxcsbz"]) == ("", "")
 
     def test_it_signs_with_sm2_for_a_unit_with_a_certificate(self, fake_platform):
         private, public = crypto.sm2_generate_keypair()
@@ -72,7 +75,7 @@ class TestEnvelopeOnTheWire:
         received = fake_platform.received[0]
         assert envelope.open_request(
             body=received.body, headers=received.headers, secret_hex=fake_platform.secret_hex, sm2_public_key=public
-        ) == {"nsrsbh": TAX_ID}
+        ) == {}
 
     def test_it_never_shows_the_secret_in_its_repr(self, provider):
         assert provider._secret_hex not in repr(provider)
@@ -102,7 +105,8 @@ class TestServices:
         assert quota.downloadable == Decimal("100000.00")
         fake_platform.answer({"sqlx": "0", "sqed": "5000.00", "yxzsxed": "5000.00"})
         transfer = provider.download_quota(amount=Decimal("5000"), request_serial="q-1")
-        assert fake_platform.received[1].payload == {"nsrsbh": TAX_ID, "sqlx": "0", "sqed": "5000.00", "ywlsh": "q-1"}
+        assert fake_platform.received[1].payload == {
+            "nsrsbh": TAX_ID, "ptbh": provider.unit_id, "sqlx": "0", "sqed": "5000.00", "ywlsh": "q-1"}
         assert (transfer.direction, transfer.amount, transfer.downloaded_unused) == (
             QuotaDirection.DOWNLOAD,
             Decimal("5000.00"),
@@ -129,7 +133,7 @@ class TestServices:
         fake_platform.answer(
             {
                 "total": 1500,
-                "sjc": "2026-11-01 08:00:00",
+                "sjc": "20261101080000",
                 "ssflbmList": [
                     {
                         "sphfwssflhbbm": "1060301020100000000",
@@ -146,7 +150,8 @@ class TestServices:
             }
         )
         page = provider.tax_codes(since=datetime(2026, 10, 1, tzinfo=SHANGHAI), page_no=1, page_size=1000)
-        assert fake_platform.received[0].payload == {"pageNo": 1, "pageSize": 1000, "sjc": "2026-10-01 00:00:00"}
+        assert fake_platform.received[0].payload == {
+            "nsrsbh": TAX_ID, "sjc": "20261001000000", "sjswjgdm": "13100000000", "pageNo": 1, "pageSize": 1000}
         assert page.has_more and page.total == 1500
         assert page.watermark == datetime(2026, 11, 1, 8, tzinfo=SHANGHAI)
         [code] = page.codes
@@ -162,7 +167,12 @@ class TestServices:
         fake_platform.answer({"sllsh": "SL-1"})
         accepted = provider.upload_invoices(invoices=invoices)
         assert accepted.acceptance_serial == "SL-1"
-        assert fake_platform.received[0].payload == {"nsrsbh": TAX_ID, "fplist": invoices}
+        # The body is the list itself; each invoice carries this unit and the issuing machine.
+        assert fake_platform.received[0].payload == [
+            {"ptbh": provider.unit_id, "qyDm": "310000", "ip": "127.0.0.1", "macdz": "00-00-00-00-00-00", **invoice}
+            for invoice in invoices
+        ]
+        assert isinstance(fake_platform.received[0].payload, list)
         fake_platform.answer({"sllsh": "SL-1", "status": "01", "fpjgList": []})
         assert provider.upload_result(acceptance_serial="SL-1").processing
         fake_platform.answer(
@@ -211,7 +221,7 @@ class TestServices:
         assert fake_platform.received == []
 
     def test_red_form_apply_and_confirm(self, fake_platform, provider):
-        fake_platform.answer({"uuid": "u-1", "hzqrxxdbh": "HZ001", "hzqrxxztdm": "02", "yxqz": "2026-11-24 10:00:00"})
+        fake_platform.answer({"uuid": "u-1", "hzqrxxdbh": "HZ001", "hzqrxxztDm": "02", "yxqz": "2026-11-24 10:00:00"})
         receipt = provider.red_form_apply(
             application=RedFormApplication(
                 blue_invoice_number="26317000000000000001",
@@ -228,37 +238,52 @@ class TestServices:
                         tax=Decimal("-2.60"),
                         quantity=Decimal("-2"),
                         unit_price=Decimal("10.00"),
+                        full_name="*日用杂品*商品1",
+                        short_name="日用杂品",
                     ),
                 ),
+                seller_name="上海示例",
+                buyer_tax_id="91440300MA5F00002X",
+                buyer_name="深圳买方",
+                blue_issued_at=datetime(2026, 11, 21, 10, tzinfo=SHANGHAI),
+                blue_amount=Decimal("100"),
+                blue_tax=Decimal("13"),
+                blue_type="02",
             )
         )
         payload = fake_platform.received[0].payload
-        assert payload["chyydm"] == "02" and payload["lrfsf"] == "0"
+        assert (payload["chyyDm"], payload["lrfsf"], payload["xsfnsrsbh"], payload["sfzzfpbz"]) == ("02", "0", TAX_ID, "N")
         assert (payload["hzcxje"], payload["hzcxse"]) == ("-20.00", "-2.60")
-        assert payload["mxList"][0] == {
+        assert (payload["lzkprq"], payload["lzhjje"], payload["lzhjse"], payload["lzfppzDm"]) == (
+            "2026-11-21 10:00:00", "100.00", "13.00", "02")
+        assert (payload["gmfnsrsbh"], payload["gmfmc"], payload["xsfmc"]) == ("91440300MA5F00002X", "深圳买方", "上海示例")
+        assert payload["hzqrdmxList"][0] == {
             "lzmxxh": 1,
-            "xmmc": "*日用杂品*商品1",
+            "xh": 1,
             "sphfwssflhbbm": "1060301020100000000",
+            "hwhyslwfwmc": "*日用杂品*商品1",
+            "spfwjc": "日用杂品",
+            "xmmc": "*日用杂品*商品1",
             "ggxh": "",
             "dw": "",
-            "sl": "-2",
-            "dj": "10",
+            "fpspsl": "-2",
+            "fpspdj": "10",
             "je": "-20.00",
-            "slv": "0.13",
+            "sl1": "0.13",
             "se": "-2.60",
         }
         assert receipt.state == RedFormState.AWAITING_BUYER
         assert not receipt.state.allows_red_invoice
-        fake_platform.answer({"uuid": "u-1", "hzqrxxztdm": "08"})
-        confirmation = provider.red_form_confirm(uuid="u-1", action=RedFormAction.REVOKE)
-        assert fake_platform.received[1].payload == {"nsrsbh": TAX_ID, "uuid": "u-1", "qrlx": "C"}
+        fake_platform.answer({"uuid": "u-1", "hzqrxxztDm": "08"})
+        confirmation = provider.red_form_confirm(uuid="u-1", form_number="HZ001", action=RedFormAction.REVOKE)
+        assert fake_platform.received[1].payload == {"xsfnsrsbh": TAX_ID, "uuid": "u-1", "hzqrdbh": "HZ001", "qrlx": "C"}
         assert confirmation.state == RedFormState.REVOKED
 
     def test_red_form_list_and_detail(self, fake_platform, provider):
         item = {
             "uuid": "u-1",
             "hzqrxxdbh": "HZ001",
-            "hzqrxxztdm": "01",
+            "hzqrxxztDm": "01",
             "lrfsf": "0",
             "lzfphm": "26317000000000000001",
             "hzcxje": "-20.00",
@@ -269,7 +294,8 @@ class TestServices:
         }
         fake_platform.answer({"total": 1, "list": [item]})
         page = provider.red_form_list(state=RedFormState.NO_CONFIRMATION_NEEDED, page_size=10)
-        assert fake_platform.received[0].payload == {"nsrsbh": TAX_ID, "pageNo": 1, "pageSize": 10, "hzqrxxztdm": "01"}
+        assert fake_platform.received[0].payload == {
+            "yhjslx": "0", "xsfnsrsbh": TAX_ID, "pageNumber": 1, "pageSize": 10, "hzqrxxztDm": "01"}
         [summary] = page.forms
         assert (summary.entered_by, summary.amount, summary.red_invoice_issued) == (
             RedFormEnteredBy.SELLER,
@@ -279,17 +305,18 @@ class TestServices:
         fake_platform.answer(
             {
                 **item,
-                "chyydm": "01",
-                "mxList": [
+                "chyyDm": "01",
+                "hzqrdmxList": [
                     {
                         "lzmxxh": 1,
+                        "xh": 1,
                         "xmmc": "x",
                         "sphfwssflhbbm": "1",
                         "je": "-20.00",
-                        "slv": "0.13",
+                        "sl1": "0.13",
                         "se": "-2.60",
-                        "sl": "",
-                        "dj": "",
+                        "fpspsl": "",
+                        "fpspdj": "",
                     }
                 ],
             }
