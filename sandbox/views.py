@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from decimal import Decimal
 from functools import wraps
 
 from django.conf import settings
@@ -44,7 +45,8 @@ def control_view(methods):
             if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
                 return JsonResponse({"error": "X-Sandbox-Token 缺失或错误"}, status=403)
             try:
-                body = json.loads(request.body or b"{}") if request.method == "POST" else {}
+                # Numbers as Decimal, as the platform reads them (amounts may come as JSON numbers).
+                body = json.loads(request.body or b"{}", parse_float=Decimal) if request.method == "POST" else {}
             except ValueError:
                 return JsonResponse({"error": "请求体须为 JSON"}, status=400)
             if not isinstance(body, dict):

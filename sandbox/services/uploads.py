@@ -6,6 +6,7 @@ are consistent across processes); the result is shown only once the processing d
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -50,8 +51,9 @@ def invoices_upload(*, unit: Unit, payload: list) -> dict:
 
 def _process(*, upload: Upload, unit: Unit, quota, position: int, invoice, now: datetime) -> None:
     fphm = str(invoice.get("fphm") or "") if isinstance(invoice, dict) else ""
-    record = UploadedInvoice(upload=upload, unit=unit, position=position, fphm=fphm,
-                             payload=invoice if isinstance(invoice, dict) else {})
+    # Amounts may arrive as JSON numbers (read as Decimal): keep them as their exact text.
+    stored = json.loads(json.dumps(invoice, default=str)) if isinstance(invoice, dict) else {}
+    record = UploadedInvoice(upload=upload, unit=unit, position=position, fphm=fphm, payload=stored)
     issued = UploadedInvoice.objects.filter(unit=unit, fphm=fphm, status=UploadedInvoice.ISSUED).first() if fphm else None
     if issued is not None:
         # Uploaded before: report what the platform holds, never issue it twice.
