@@ -44,12 +44,12 @@ from invoicing.redletter.red_invoices import red_invoice_cancel_if_unsent, red_i
 from invoicing.redletter.rules import RedLetterRuleError, Requested
 from invoicing.redletter.selectors import blue_invoice_remaining, blue_is_margin_taxed
 from invoicing.taxapi import PermanentError, RetryableError, TaxPlatformError, UnknownOutcomeError
-from invoicing.taxcodes.table import display_name, short_name_of
 from invoicing.taxapi.base import (
     RedFormApplication,
     RedFormLine,
     RedFormReceipt,
 )
+from invoicing.taxcodes.table import display_name, short_name_of
 
 
 def _blue_refusal(blue: Invoice) -> str | None:

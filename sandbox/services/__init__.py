@@ -66,6 +66,9 @@ def dispatch(fwbm: str, *, unit: Unit, payload: dict | list) -> dict:
     """Run one service; the answer always holds returncode and returnmsg."""
     try:
         name = SELLER_FIELD.get(fwbm, "nsrsbh")
+        if fwbm == "CXQDHZQRDLB" and isinstance(payload, dict) and str(payload.get("yhjslx") or "") == "1":
+            # As buyer the unit's own id is the buyer's; xsfnsrsbh then filters by seller.
+            name = "gmfnsrsbh"
         if name and isinstance(payload, dict):
             value = str(payload.get(name) or "")
             if (fwbm not in OPTIONAL_SELLER or value) and value != unit.nsrsbh:

@@ -12,7 +12,6 @@ from sandbox.models import Quota, QuotaRequest, Unit
 from sandbox.rules import BadValue, money_text, to_money
 from sandbox.services.common import SHANGHAI, BusinessError, lock_unit
 
-
 # The public clients send the two units' platform ids and 33 random digits (73 characters).
 MAX_SERIAL = 100
 

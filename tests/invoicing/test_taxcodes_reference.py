@@ -43,3 +43,10 @@ def test_the_sandbox_publishes_the_table_the_client_reads():
         assert len(item["slList"]) == len(table.allowed_rates(code.code)), code.code
         # The short name the client writes into *short name*item name (the ten blank ones too).
         assert item["spjc"] == table.short_name_of(code.code), code.code
+
+
+def test_the_code_service_answers_with_the_tables_time_stamp():
+    # CXSSFLBM {nsrsbh, sjc, sjswjgdm}: sjc (yyyyMMddHHmmss) asks for what changed since then.
+    answer = info.classification_codes(unit=None, payload={"sjc": "", "sjswjgdm": "13100000000", "pageSize": 1})
+    assert (answer["total"], answer["sjc"]) == (4205, "20200101000000")
+    assert info.classification_codes(unit=None, payload={"sjc": answer["sjc"]})["total"] == 0

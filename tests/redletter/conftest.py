@@ -27,7 +27,7 @@ from tests.pipeline.conftest import (  # noqa: F401 - fixtures used by the tests
     run_jobs,
     shop,
 )
-from tests.sandbox.platform import BUYER_ID
+from tests.sandbox.platform import BUYER_ID, red_form_request
 
 SERVICE = "3070401000000000000"  # 餐饮服务: 6 %
 
@@ -81,6 +81,14 @@ def issue_blue(shop, *, lines=None, api=None, special=False, order_no=None) -> I
     invoice = Invoice.objects.get(order__order_no=order["order_no"], kind=Invoice.Kind.BLUE)
     assert invoice.status == Invoice.Status.ISSUED, invoice.failure_message
     return invoice
+
+
+def buyer_form(blue: Invoice, *, chyydm: str, items: list[dict]) -> dict:
+    """The buyer's entry of a form (control API, POST red-forms) against ``blue`` as the platform holds it."""
+    from sandbox.models import UploadedInvoice
+
+    uploaded = UploadedInvoice.objects.get(fphm=blue.number, status=UploadedInvoice.ISSUED).payload
+    return red_form_request(uploaded, chyydm=chyydm, items=items, lrfsf="1")
 
 
 def run_default_jobs() -> None:

@@ -15,7 +15,8 @@ from invoicing.redletter import applications, reminders, sync
 from invoicing.redletter.rules import Requested
 from invoicing.redletter.selectors import blue_invoice_remaining
 from sandbox.models import RedForm
-from tests.redletter.conftest import goods_lines, issue_blue, run_jobs
+from tests.redletter.conftest import buyer_form, goods_lines, issue_blue, run_jobs
+from tests.sandbox.platform import form_line
 
 ACTOR = Actor.job("test")
 
@@ -128,10 +129,9 @@ def test_an_unanswered_form_expires_after_72_hours_with_a_reminder_first(shop, m
 
 def test_a_form_the_buyer_entered_is_imported_and_confirmed_by_us(shop):
     blue = issue_blue(shop, lines=goods_lines())
-    shop.control("post", "red-forms", {
-        "nsrsbh": shop.company.tax_id, "lzfphm": blue.number, "chyydm": "02", "hzcxje": "-100.00", "hzcxse": "-13.00",
-        "mxList": [{"lzmxxh": 1, "xmmc": "马苏里拉奶酪", "sphfwssflhbbm": "1030204020000000000", "sl": "-1",
-                    "dj": "100", "je": "-100.00", "slv": "0.13", "se": "-13.00"}]})
+    shop.control("post", "red-forms", buyer_form(blue, chyydm="02", items=[form_line(
+        xmmc="马苏里拉奶酪", sphfwssflhbbm="1030204020000000000", fpspsl="-1", fpspdj="100", je="-100.00", sl1="0.13",
+        se="-13.00")]))
     report = sync.red_letter_forms_sync(company_id=shop.company.pk)
     assert report["imported"] == 1
     form = RedLetterForm.objects.get(blue_invoice=blue)
@@ -149,10 +149,9 @@ def test_a_form_the_buyer_entered_is_imported_and_confirmed_by_us(shop):
 
 def test_we_deny_a_buyer_form_and_revoke_our_own(shop):
     blue = issue_blue(shop)
-    shop.control("post", "red-forms", {
-        "nsrsbh": shop.company.tax_id, "lzfphm": blue.number, "chyydm": "04", "hzcxje": "-10.00", "hzcxse": "-1.30",
-        "mxList": [{"lzmxxh": 1, "xmmc": "马苏里拉奶酪", "sphfwssflhbbm": "1030204020000000000", "je": "-10.00",
-                    "slv": "0.13", "se": "-1.30"}]})
+    shop.control("post", "red-forms", buyer_form(blue, chyydm="04", items=[form_line(
+        xmmc="马苏里拉奶酪", sphfwssflhbbm="1030204020000000000", fpspsl="", fpspdj="", je="-10.00", sl1="0.13",
+        se="-1.30")]))
     sync.red_letter_forms_sync(company_id=shop.company.pk)
     theirs = RedLetterForm.objects.get(initiated_by="buyer")
     assert applications.red_letter_form_act(form=theirs, action="deny", actor=ACTOR).state == "06"

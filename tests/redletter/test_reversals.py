@@ -62,7 +62,7 @@ def test_a_margin_taxed_invoice_is_reversed_only_in_full(shop, monkeypatch):
 
     original = pipeline.invoice_payload
     monkeypatch.setattr(pipeline, "invoice_payload", lambda invoice, lines: {**original(invoice, lines),
-                                                                             "cezsbz": "Y"})
+                                                                             "cezslxDm": "01"})
     blue = issue_blue(shop)
     with pytest.raises(ServiceError) as caught:
         applications.red_letter_form_request(invoice=blue, actor=ACTOR, reason="01", full=False,

@@ -7,7 +7,8 @@ from django.urls import reverse
 from audit.services import Actor
 from invoicing.models import Invoice, RedLetterForm
 from invoicing.redletter import policy
-from tests.redletter.conftest import an_order, client_for, goods_lines, issue_blue, run_jobs
+from tests.redletter.conftest import an_order, buyer_form, client_for, goods_lines, issue_blue, run_jobs
+from tests.sandbox.platform import form_line
 
 
 def test_the_reverse_page_shows_what_is_left_and_whether_the_buyer_booked_it(shop, people):
@@ -80,10 +81,9 @@ def test_a_rejected_request_is_void(shop, people):
 
 def test_the_pending_list_shows_the_time_left_and_the_manager_confirms_a_buyer_form(shop, people):
     blue = issue_blue(shop)
-    shop.control("post", "red-forms", {
-        "nsrsbh": shop.company.tax_id, "lzfphm": blue.number, "chyydm": "01", "hzcxje": "-300.00", "hzcxse": "-39.00",
-        "mxList": [{"lzmxxh": 1, "xmmc": "马苏里拉奶酪", "sphfwssflhbbm": "1030204020000000000", "sl": "-3",
-                    "dj": "100", "je": "-300.00", "slv": "0.13", "se": "-39.00"}]})
+    shop.control("post", "red-forms", buyer_form(blue, chyydm="01", items=[form_line(
+        xmmc="马苏里拉奶酪", sphfwssflhbbm="1030204020000000000", fpspsl="-3", fpspdj="100", je="-300.00", sl1="0.13",
+        se="-39.00")]))
     manager = client_for(people.manager)
     page = manager.get(reverse("invoicing:red_form_list") + "?pending=on").content.decode()  # syncs on view
     form = RedLetterForm.objects.get()

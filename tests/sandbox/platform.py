@@ -82,6 +82,38 @@ def invoice(fphm: str, lines: list[dict] | None = None, *, kprq: str | None = No
     return data
 
 
+def form_line(lzmxxh=1, **fields) -> dict:
+    """One QDHZQRDSQ line (``hzqrdmxList``) in the wire names; by default all of the default line()."""
+    item = {"lzmxxh": lzmxxh, "fpspsl": "-2", "fpspdj": "100", "je": "-200.00", "se": "-26.00"}
+    item.update(fields)
+    return item
+
+
+def red_form_request(blue: dict, *, chyydm="01", items=None, lrfsf="0", **fields) -> dict:
+    """A QDHZQRDSQ request (and the buyer's control entry) against ``blue``, the invoice as it was
+    uploaded: the blue invoice's facts are copied from it, each line's names and rate from its line."""
+    items = [dict(item) for item in (items if items is not None else [form_line()])]
+    blue_by_no = {int(raw["mxxh"]): raw for raw in blue.get("fpmxList") or []}
+    for position, item in enumerate(items, start=1):
+        blue_line = blue_by_no.get(int(item["lzmxxh"]), {})
+        item.setdefault("xh", position)
+        for name, blue_name in (("sphfwssflhbbm", "sphfwssflhbbm"), ("xmmc", "xmmc"), ("hwhyslwfwmc", "hwhyslwfwmc"),
+                                ("spfwjc", "spfwjc"), ("ggxh", "ggxh"), ("dw", "dw"), ("sl1", "slv")):
+            item.setdefault(name, blue_line.get(blue_name, ""))
+        item.setdefault("fpspsl", "")
+        item.setdefault("fpspdj", "")
+    request = {
+        "lrfsf": lrfsf, "xsfnsrsbh": blue["xsfnsrsbh"], "xsfmc": blue["xsfmc"], "gmfnsrsbh": blue.get("gmfnsrsbh") or "",
+        "gmfmc": blue["gmfmc"], "lzfpdm": "", "lzfphm": blue["fphm"], "sfzzfpbz": "N", "lzkprq": blue["kprq"],
+        "lzhjje": blue["hjje"], "lzhjse": blue["hjse"], "lzfppzDm": blue["fppz"], "lzfpTdyslxDm": "",
+        "hzcxje": money(sum(Decimal(item["je"]) for item in items)),
+        "hzcxse": money(sum(Decimal(item["se"]) for item in items)),
+        "chyyDm": chyydm, "hzqrdmxList": items,
+    }
+    request.update(fields)
+    return request
+
+
 @dataclass
 class Answer:
     status: int
@@ -133,10 +165,13 @@ class PlatformClient:
         sent.update(headers or {})
         return body, {name: value for name, value in sent.items() if value is not None}
 
-    def url(self, fwbm: str, nlbm: str = CAPABILITY) -> str:
+    def url(self, fwbm: str, nlbm: str | None = CAPABILITY) -> str:
+        """``nlbm=None``: the path without the capability (the virtual-company services)."""
+        if nlbm is None:
+            return f"{self.base}/access/v2/invoke/{fwbm}/"
         return f"{self.base}/access/v2/invoke/{nlbm}/{fwbm}/"
 
-    def call(self, fwbm: str, payload=None, *, nlbm: str = CAPABILITY, **options) -> Answer:
+    def call(self, fwbm: str, payload=None, *, nlbm: str | None = CAPABILITY, **options) -> Answer:
         payload = payload if payload is not None else {"nsrsbh": self.nsrsbh}
         body, headers = self.envelope(fwbm, payload, **options)
         self.sent.append((body, headers))

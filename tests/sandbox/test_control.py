@@ -131,7 +131,7 @@ def test_refused_connection_answers_nothing_and_processes_nothing(platform, http
 def test_drop_after_upload_stores_the_upload_but_answers_nothing(seller, http):
     control(http, "post", "faults", {"drop_after_upload": True, "times": 1})
     number = next_number(seller)
-    body, headers = seller.envelope("QDFPSC", {"nsrsbh": SELLER_ID, "fplist": [invoice(number)]})
+    body, headers = seller.envelope("QDFPSC", [invoice(number, ptbh=seller.jrdwptbh)])
     response = http.post(seller.url("QDFPSC"), data=body, content_type="text/plain", headers=headers)
     with pytest.raises(ConnectionAbortedError):
         b"".join(response.streaming_content)

@@ -211,3 +211,55 @@ def test_runsandbox_accepts_the_product_client_sending_both_header_spellings():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_answers_body_is_json_text(platform, http):
+    """Like the real platform, the outer answer's ``body`` is a JSON string, not an object."""
+    body, headers = platform.envelope("CXNSRJBXX", {"nsrsbh": SELLER_ID})
+    outer = json.loads(http.post(platform.url("CXNSRJBXX"), data=body, content_type="text/plain",
+                                 headers=headers).content)
+    assert outer["httpStatusCode"] == "200" and isinstance(outer["body"], str)
+    data = json.loads(outer["body"])["Response"]["Data"]
+    assert json.loads(crypto.decrypt_body(platform.secret, data))["nsrsbh"] == SELLER_ID
+    body, headers = platform.envelope("CXNSRJBXX", {"nsrsbh": SELLER_ID}, signature="ab" * 32)
+    outer = json.loads(http.post(platform.url("CXNSRJBXX"), data=body, content_type="text/plain",
+                                 headers=headers).content)
+    assert outer["httpStatusCode"] == "401" and isinstance(outer["body"], str)
+    assert json.loads(outer["body"])["Response"]["Error"] == {"Code": "1001", "Message": "签名验证失败"}
+
+
+VIRTUAL_COMPANY = ["LQSX_SWZJ_GT4_CXXNQYXX", "LQSX_SWZJ_GT4_QYXXCSH"]
+
+
+@pytest.mark.parametrize("fwbm", VIRTUAL_COMPANY)
+def test_the_virtual_company_services_are_called_without_the_capability(platform, fwbm):
+    answer = platform.call(fwbm, {"nsrsbh": SELLER_ID, "ssjswjgDm": "13100000000"}, nlbm=None)
+    assert answer.status == 200
+    assert answer.returncode == "00"
+    assert platform.url(fwbm, None) == f"/sandbox/access/v2/invoke/{fwbm}/"
+
+
+@pytest.mark.parametrize("fwbm", VIRTUAL_COMPANY)
+def test_the_virtual_company_services_are_not_under_the_capability(platform, fwbm):
+    answer = platform.call(fwbm, {"nsrsbh": SELLER_ID, "ssjswjgDm": "13100000000"})
+    assert (answer.status, answer.error) == (404, ("1007", f"服务不存在：{fwbm}"))
+
+
+@pytest.mark.parametrize("fwbm", ["CXKYSL", "CXNSRJBXX", "QDFPSC", "NOSUCH"])
+def test_the_other_services_need_the_capability(platform, fwbm):
+    answer = platform.call(fwbm, {"nsrsbh": SELLER_ID}, nlbm=None)
+    assert (answer.status, answer.error) == (404, ("1007", f"服务不存在：{fwbm}"))
+
+
+def test_a_call_without_the_capability_is_still_signed(platform):
+    answer = platform.call("LQSX_SWZJ_GT4_CXXNQYXX", {"nsrsbh": SELLER_ID, "ssjswjgDm": "13100000000"}, nlbm=None,
+                           signature="ab" * 32)
+    assert (answer.status, answer.error) == (401, ("1001", "签名验证失败"))
+    answer = platform.call("LQSX_SWZJ_GT4_CXXNQYXX", {"nsrsbh": "91310000000000000X", "ssjswjgDm": "13100000000"},
+                           nlbm=None)
+    assert answer.data == {"returncode": "10", "returnmsg": "纳税人识别号与接入单位不符（nsrsbh）"}
+
+
+def test_the_upload_takes_a_list_and_the_others_an_object(platform):
+    assert platform.call("CXNSRJBXX", [{"nsrsbh": SELLER_ID}]).error == ("1005", "报文解密失败，请检查密钥与报文")
+    assert platform.call("QDFPSC", {"nsrsbh": SELLER_ID}).error == ("1005", "报文解密失败，请检查密钥与报文")

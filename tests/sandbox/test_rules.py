@@ -39,13 +39,13 @@ def test_it_accepts_a_valid_invoice_with_several_lines(seller):
 
 def test_it_refuses_a_line_amount_that_is_not_price_times_quantity(seller):
     lines = two_lines()
-    lines[1].update(je="50.02", se="6.50")
+    lines[1].update(je="50.02", se="6.50", hsje="56.52")
     assert refused(seller, invoice(next_number(seller), lines)) == "第2行：金额与单价×数量不符（fpmxList[1].je）"
 
 
 def test_it_accepts_a_line_amount_within_one_cent(seller):
     lines = two_lines()
-    lines[1].update(je="50.01", se="6.50")
+    lines[1].update(je="50.01", se="6.50", hsje="56.51")
     assert seller.issue([invoice(next_number(seller), lines)])[0]["status"] == "00"
 
 
@@ -280,3 +280,73 @@ def test_it_refuses_each_invoice_on_its_own(seller):
     good, bad = next_number(seller), next_number(seller)
     results = seller.issue([invoice(good), invoice(bad, jshj="1.00")])
     assert [(r["fphm"], r["status"]) for r in results] == [(good, "00"), (bad, "02")]
+
+
+def test_it_refuses_another_units_platform_id(seller):
+    data = invoice(next_number(seller), ptbh="9" * 20)
+    assert refused(seller, data) == "平台编号与接入单位不符（ptbh）"
+
+
+def test_it_refuses_an_invoice_without_the_platform_id(seller):
+    data = invoice(next_number(seller), ptbh="")
+    assert refused(seller, data) == "平台编号与接入单位不符（ptbh）"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ip", "", "服务器地址不能为空，最长20个字符（ip）"),
+        ("macdz", "", "mac地址不能为空，最长20个字符（macdz）"),
+        ("macdz", "52-54-00-12-34-56-78-9A", "mac地址不能为空，最长20个字符（macdz）"),
+        ("qyDm", "", "区域代码不能为空，最长20个字符（qyDm）"),
+    ],
+)
+def test_it_refuses_a_missing_connection_fact(seller, name, value, message):
+    assert refused(seller, invoice(next_number(seller), **{name: value})) == message
+
+
+def test_it_refuses_an_invoice_without_ip_and_mac_address(seller):
+    data = invoice(next_number(seller))
+    del data["ip"], data["macdz"]
+    assert refused(seller, data) == "服务器地址不能为空，最长20个字符（ip）；mac地址不能为空，最长20个字符（macdz）"
+
+
+@pytest.mark.parametrize("value", ["", "1", "3", "6"])
+def test_it_refuses_an_issuing_method_other_than_4_or_5(seller, value):
+    assert refused(seller, invoice(next_number(seller), fpkjfsDm=value)) == (
+        "发票开具方式代码须为4（第三方平台开票）或5（自建平台开票）（fpkjfsDm）"
+    )
+
+
+def test_it_accepts_the_third_party_issuing_method(seller):
+    assert seller.issue([invoice(next_number(seller), fpkjfsDm="4")])[0]["status"] == "00"
+
+
+def test_it_refuses_an_amount_with_tax_other_than_amount_plus_tax(seller):
+    lines = two_lines()
+    lines[1]["hsje"] = "56.49"
+    assert refused(seller, invoice(next_number(seller), lines)) == "第2行：含税金额须等于金额与税额之和（fpmxList[1].hsje）"
+    lines = two_lines()
+    del lines[0]["hsje"]
+    assert refused(seller, invoice(next_number(seller), lines)) == "第1行：含税金额不能为空（fpmxList[0].hsje）"
+
+
+def test_it_refuses_a_short_name_other_than_the_codes(seller):
+    lines = [line()]
+    lines[0]["spfwjc"] = "打印设备"
+    assert refused(seller, invoice(next_number(seller), lines)) == (
+        "第1行：商品服务简称须为税收分类简称计算机外部设备（fpmxList[0].spfwjc）"
+    )
+    lines = [line()]
+    del lines[0]["spfwjc"]
+    assert refused(seller, invoice(next_number(seller), lines)) == (
+        "第1行：商品服务简称须为税收分类简称计算机外部设备（fpmxList[0].spfwjc）"
+    )
+
+
+@pytest.mark.parametrize(("value", "status"), [("", "00"), ("01", "00"), ("02", "00"), ("Y", "02")])
+def test_it_takes_the_margin_kind_in_cezslxdm(seller, value, status):
+    result = seller.issue([invoice(next_number(seller), cezslxDm=value)])[0]
+    assert result["status"] == status, result
+    if status == "02":
+        assert result["returnmsg"] == "差额征税类型代码须为空、01（全额开票）或02（差额开票）（cezslxDm）"
