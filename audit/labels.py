@@ -102,6 +102,11 @@ SERVICES = {
     "CXQDHZQRDLB": "查询红字确认单列表",
     "CXQDHZQRDMX": "查询红字确认单明细",
     "FPZTXXCX": "查询发票状态",
+    "TZSXEDYXQ": "调整授信额度有效期",
+    "CXNSRFXXX": "查询纳税人风险信息",
+    "CXCEZSBM": "查询差额征税编码",
+    "LQSX_SWZJ_GT4_CXXNQYXX": "查询沙箱虚拟企业",
+    "LQSX_SWZJ_GT4_QYXXCSH": "初始化沙箱虚拟企业",
 }
 
 # Automatic actors: Actor.job(name) and Actor.system(); a ``name:ref`` label keeps its reference.

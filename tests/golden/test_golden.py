@@ -72,8 +72,19 @@ def client_verdict(invoice, lines) -> tuple[frozenset[str], list[str]]:
     return frozenset(error.field for error in result.errors), [f"{e.code}: {e.message}" for e in result.errors]
 
 
+UNIT_ID = "U0000000000000000001"
+
+
 def platform_verdict(invoice, lines) -> tuple[frozenset[str], list[str]]:
-    checked = platform_rules.check_invoice(invoice_payload(invoice, lines), seller_nsrsbh=SELLER_TAX_ID, now=NOW)
+    # What the provider adds to each invoice for the connection (docs/tax-platform.md §3, QDFPSC).
+    wire = {"ptbh": UNIT_ID, "qyDm": SELLER_TAX_ID[2:8], "ip": "10.0.0.8", "macdz": "52-54-00-12-34-56",
+            **invoice_payload(invoice, lines)}
+    if wire["lzfpbz"] == "1":
+        # A case's red invoice has no form object: link it as its form would (uuid, blue line numbers).
+        wire["hzqrduuid"] = wire.get("hzqrduuid") or "f" * 32
+        for line in wire["fpmxList"]:
+            line.setdefault("dylzfpmxxh", line["mxxh"])
+    checked = platform_rules.check_invoice(wire, seller_nsrsbh=SELLER_TAX_ID, platform_id=UNIT_ID, now=NOW)
     fields = set()
     for message in checked.errors:
         match = MESSAGE_FIELD.search(message)
