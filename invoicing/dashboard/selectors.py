@@ -81,8 +81,9 @@ class StoreRow:
     store: Store
     issued_today: int = 0
     issued_month: int = 0
-    issued: int = 0
-    amount: Decimal = Decimal("0.00")
+    issued: int = 0  # blue invoices
+    red: int = 0  # red invoices issued in the range
+    amount: Decimal = Decimal("0.00")  # 价税合计, net of red
     failed: int = 0
     delivered: int = 0
     pending: int = 0
@@ -117,7 +118,7 @@ class Dashboard:
     date_from: date
     date_to: date
     rows: list[StoreRow]
-    trend: list[dict]  # day, count, amount (every day of the range, zeros included)
+    trend: list[dict]  # day, count (blue), amount (net of red) for every day of the range, zeros included
     categories: list[dict]  # category, count, amount, share
     failures: list[dict]  # reason, label, count
     alerts: list[Alert]
@@ -183,6 +184,7 @@ def dashboard_data(*, user, date_from: date | None = None, date_to: date | None 
         .values("store_id")
         .annotate(
             issued=Sum("issued_count", filter=in_range), amount=Sum("issued_amount", filter=in_range),
+            red=Sum("red_issued_count", filter=in_range), red_amount=Sum("red_issued_amount", filter=in_range),
             failed=Sum("failed_count", filter=in_range), delivered=Sum("delivered_count", filter=in_range),
             today=Sum("issued_count", filter=Q(day=today)),
             month=Sum("issued_count", filter=Q(day__gte=month_start, day__lte=today)),
@@ -192,7 +194,9 @@ def dashboard_data(*, user, date_from: date | None = None, date_to: date | None 
     for agg in per_store:
         row = rows[agg["store_id"]]
         row.issued, row.failed = agg["issued"] or 0, agg["failed"] or 0
-        row.amount = agg["amount"] or Decimal("0.00")
+        # Net of red, like the category chart and the reconciliation export (red amounts are negative).
+        row.red = agg["red"] or 0
+        row.amount = (agg["amount"] or Decimal("0.00")) + (agg["red_amount"] or Decimal("0.00"))
         row.delivered, row.issued_today, row.issued_month = agg["delivered"] or 0, agg["today"] or 0, agg["month"] or 0
     for store_id, key, total in _json_sums(column="latency_buckets", store_ids=ids, date_from=date_from,
                                            date_to=date_to, by_store=True):
@@ -204,13 +208,15 @@ def dashboard_data(*, user, date_from: date | None = None, date_to: date | None 
     by_day = {
         item["day"]: item
         for item in StoreDayStats.objects.filter(store_id__in=ids).filter(in_range).values("day")
-        .annotate(count=Sum("issued_count"), amount=Sum("issued_amount")).order_by()
+        .annotate(count=Sum("issued_count"), amount=Sum("issued_amount"), red_amount=Sum("red_issued_amount"))
+        .order_by()
     }
     trend = []
     day = date_from
     while day <= date_to:
         item = by_day.get(day, {})
-        trend.append({"day": day, "count": item.get("count") or 0, "amount": item.get("amount") or Decimal("0.00")})
+        amount = (item.get("amount") or Decimal("0.00")) + (item.get("red_amount") or Decimal("0.00"))
+        trend.append({"day": day, "count": item.get("count") or 0, "amount": amount})
         day += timedelta(days=1)
 
     categories = list(
@@ -237,7 +243,7 @@ def dashboard_data(*, user, date_from: date | None = None, date_to: date | None 
                                 stuck=row.stuck)
         alerts += row.alerts
     totals = {
-        "issued": sum(r.issued for r in store_rows), "amount": sum((r.amount for r in store_rows), Decimal("0.00")),
+        "issued": sum(r.issued for r in store_rows), "red": sum(r.red for r in store_rows), "amount": sum((r.amount for r in store_rows), Decimal("0.00")),
         "failed": sum(r.failed for r in store_rows), "backlog": sum(r.backlog for r in store_rows),
         "stuck": sum(r.stuck for r in store_rows), "today": sum(r.issued_today for r in store_rows),
     }

@@ -16,18 +16,20 @@ from stores.access import access_for
 CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 760, 240, 48, 64, 12, 28
 
 
+TICKS = 4  # intervals on each axis of the trend chart
+
+
 def _nice_max(value) -> Decimal:
-    """A round axis maximum ≥ value (1, 2, 5 × 10ⁿ)."""
-    value = Decimal(value)
-    if value <= 0:
-        return Decimal(1)
+    """A round axis maximum ≥ value whose TICKS steps are whole numbers: the step is 1, 2, 2.5 or
+    5 × 10ⁿ and never below 1, so a count axis reads 0, 1, 2, 3, 4 and never 0, 0, 0, 0, 1."""
+    need = max(Decimal(value), Decimal(0)) / TICKS
     scale = Decimal(1)
-    while scale * 10 <= value:
+    while True:
+        for step in (1, 2, Decimal("2.5"), 5):
+            candidate = scale * step
+            if candidate >= need and candidate == candidate.to_integral_value():
+                return candidate * TICKS
         scale *= 10
-    for step in (1, 2, 5, 10):
-        if scale * step >= value:
-            return scale * step
-    return scale * 10
 
 
 def trend_chart(trend: list[dict]) -> dict:
@@ -49,8 +51,8 @@ def trend_chart(trend: list[dict]) -> dict:
         points.append(f"{cx},{cy}")
         if i % max(n // 6, 1) == 0 or i == n - 1:
             labels.append({"x": cx, "text": d["day"].strftime("%m-%d")})
-    ticks = [{"y": PAD_T + plot_h - int(plot_h * k / 4), "count": int(max_count * k / 4),
-              "amount": (max_amount * k / 4).quantize(Decimal(1))} for k in range(5)]
+    ticks = [{"y": PAD_T + plot_h - int(plot_h * k / TICKS), "count": int(max_count * k / TICKS),
+              "amount": int(max_amount * k / TICKS)} for k in range(TICKS + 1)]
     return {"w": CHART_W, "h": CHART_H, "bars": bars, "line": " ".join(points), "labels": labels, "ticks": ticks,
             "left": PAD_L, "right": CHART_W - PAD_R, "bottom": PAD_T + plot_h, "label_y": CHART_H - 8,
             "has_data": any(d["count"] or d["amount"] for d in trend)}
