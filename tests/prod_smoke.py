@@ -59,9 +59,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+WATCHERS: list = []  # called on every poll: raise SmokeFailure as soon as something broke
+
+
 def wait(what: str, check, timeout: float = STEP_TIMEOUT, every: float = 0.5):
     deadline = time.time() + timeout
     while time.time() < deadline:
+        for watcher in WATCHERS:
+            watcher()
         value = check()
         if value:
             return value
@@ -179,6 +184,22 @@ def run_jobs(base: str, sandbox: str) -> dict:
     from stores.demo import DEMO_TAX_ID, demo_password
     from stores.models import Company, Store
 
+    connection = django_rq.get_connection("default")
+
+    def failed_jobs() -> list[str]:
+        """Failed jobs of every queue; a missing module fails the smoke at once (a job that dies on an
+        import never reaches its own error handling: its report would just wait, 排队中, forever)."""
+        failed = []
+        for name in settings.RQ_QUEUES:
+            registry = django_rq.get_queue(name).failed_job_registry
+            for job in Job.fetch_many(registry.get_job_ids(), connection=connection):
+                result = job and job.latest_result()
+                if result and MISSING_MODULE.search(result.exc_string):
+                    raise SmokeFailure(f"{job.func_name} failed in the worker:\n{result.exc_string}")
+                failed.append(f"{job.func_name}: {result.exc_string.strip().splitlines()[-1] if result else '?'}")
+        return failed
+
+    WATCHERS.append(failed_jobs)
     figures: dict = {}
     company = Company.objects.get(tax_id=DEMO_TAX_ID)
     store = Store.objects.get(company=company, code="SH001")  # 100 % of its orders issued automatically
@@ -253,7 +274,6 @@ def run_jobs(base: str, sandbox: str) -> dict:
 
     log(f"6 periodic: {len(PERIODIC_JOBS)} jobs of config.cron_jobs, status sync among them")
     Invoice.objects.filter(pk=blue.pk).update(platform_checked_at=None)
-    connection = django_rq.get_connection("default")
     for func_path, queue_name, _ in PERIODIC_JOBS:
         job_id = f"smoke-{func_path.replace('.', '-')}-{secrets.token_hex(3)}"
         rq_job = django_rq.get_queue(queue_name).enqueue(func_path, job_id=job_id)
@@ -273,14 +293,7 @@ def run_jobs(base: str, sandbox: str) -> dict:
 
     # Jobs the scheduler started on its own may have failed for a reason of the moment (the cron's
     # first tax-code sync can run before the sandbox listens); a missing module is never that.
-    failed = []
-    for name in settings.RQ_QUEUES:
-        registry = django_rq.get_queue(name).failed_job_registry
-        for job in Job.fetch_many(registry.get_job_ids(), connection=connection):
-            result = job and job.latest_result()
-            failed.append(f"{job.func_name}: {result.exc_string.strip().splitlines()[-1] if result else '?'}")
-            if result and MISSING_MODULE.search(result.exc_string):
-                raise SmokeFailure(f"{job.func_name} failed in the worker:\n{result.exc_string}")
+    failed = failed_jobs()
     figures["failed_jobs_other"] = failed
     return figures
 
@@ -297,6 +310,13 @@ def main() -> int:
                                 stdout=open(log_path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
                                 start_new_session=True)
     result = {"ok": False}
+
+    def log_imports_fine():
+        missing = MISSING_MODULE.search(log_path.read_text(errors="replace"))
+        if missing:
+            raise SmokeFailure(f"a process could not import a module: {missing.group(0)}")
+
+    WATCHERS.append(log_imports_fine)
     try:
         import requests
 
@@ -317,10 +337,7 @@ def main() -> int:
         wait("the web server", lambda: up(base + "/accounts/login/"), timeout=240)
         wait("the sandbox", lambda: answers(sandbox + "/sandbox/"), timeout=60)
         result.update(run_jobs(base, sandbox))
-        text = log_path.read_text(errors="replace")
-        missing = MISSING_MODULE.search(text)
-        if missing:
-            raise SmokeFailure(f"a process could not import a module: {missing.group(0)}")
+        log_imports_fine()
         result["ok"] = True
     except SmokeFailure as exc:
         result["error"] = str(exc)
