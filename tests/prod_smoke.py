@@ -5,7 +5,7 @@
 Not a pytest module (it must not need pytest, factory-boy or anything else only the dev
 requirements bring): it starts ``config.launcher`` — the process ./run execs — with a temporary
 KAIPIAO_VAR_DIR and free ports (or KAIPIAO_PORT / SANDBOX_PORT), on a database of its own:
-``SMOKE_DATABASE_NAME`` (default kaipiao_smoke, dropped and created again) on the server of
+``SMOKE_DATABASE_NAME`` (default: DATABASE_URL's name + _smoke, dropped and created again) on the server of
 DATABASE_URL, or the embedded servers when DATABASE_URL is unset; on Redis database
 ``SMOKE_REDIS_DB`` (default 14, flushed) of REDIS_URL's server. Then every job type runs once in
 the real worker, scheduler and sandbox:
@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
@@ -87,22 +88,70 @@ def own_database(database_url: str, name: str) -> str:
     return parts._replace(path="/" + name).geturl()
 
 
-def environment(var_dir: Path) -> dict:
-    env = dict(os.environ, KAIPIAO_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1",
+# What tests/environment.py sets for the test suite only; a product started as ./run starts it has none.
+TEST_ONLY_VARIABLES = ("TEST_DATABASE_NAME", "TEST_REDIS_DB", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY",
+                       "SANDBOX_ADMIN_TOKEN", "CREDENTIALS_KEY", "STATIC_MANIFEST", "MEDIA_ROOT",
+                       "INVOICE_AUTO_DELIVERY", "CACHE_KEY_PREFIX")
+
+
+def environment(var_dir: Path, *, database: str | None = None, redis_db: str | None = None,
+                base: dict | None = None) -> dict:
+    """./run's environment on a database and Redis database of its own (``database`` defaults to
+    SMOKE_DATABASE_NAME or DATABASE_URL's name + ``_smoke``; ``redis_db`` to SMOKE_REDIS_DB or 14)."""
+    env = dict(os.environ if base is None else base, KAIPIAO_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1",
                DJANGO_SETTINGS_MODULE="config.settings")
-    for name in ("TEST_DATABASE_NAME", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+    for name in TEST_ONLY_VARIABLES:
         env.pop(name, None)
     env["KAIPIAO_PORT"] = env.get("KAIPIAO_PORT") or str(free_port())
     env["SANDBOX_PORT"] = env.get("SANDBOX_PORT") or str(free_port())
+    env.pop("TAX_PLATFORM_URL", None)  # the launcher points it at its own sandbox
     if env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = own_database(env["DATABASE_URL"], env.get("SMOKE_DATABASE_NAME", "kaipiao_smoke"))
+        name = database or env.get("SMOKE_DATABASE_NAME") or urlparse(env["DATABASE_URL"]).path.strip("/") + "_smoke"
+        env["DATABASE_URL"] = own_database(env["DATABASE_URL"], name)
     if env.get("REDIS_URL"):
-        parts = urlparse(env["REDIS_URL"])
-        env["REDIS_URL"] = parts._replace(path="/" + env.get("SMOKE_REDIS_DB", "14"), query="").geturl()
         import redis
 
+        db = redis_db or env.get("SMOKE_REDIS_DB", "14")
+        parts = urlparse(env["REDIS_URL"])
+        if parts.scheme == "unix":  # the embedded Redis: the socket is the path, the database a parameter
+            env["REDIS_URL"] = parts._replace(query=f"db={db}").geturl()
+        else:
+            env["REDIS_URL"] = parts._replace(path="/" + db, query="").geturl()
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     return env
+
+
+@contextmanager
+def launched(env: dict, log_path: Path):
+    """``config.launcher`` (what ./run execs) running until the block ends: yields (web, sandbox) URLs
+    once both answer. SIGTERM at the end, as Ctrl-C would: the launcher stops the supervisor, which
+    stops its children, then the embedded servers it started."""
+    import requests
+
+    base, sandbox = f"http://127.0.0.1:{env['KAIPIAO_PORT']}", f"http://127.0.0.1:{env['SANDBOX_PORT']}"
+    log(f"starting config.launcher (as ./run does) on {base}, log {log_path}")
+    launcher = subprocess.Popen([sys.executable, "-m", "config.launcher"], cwd=ROOT, env=env,
+                                stdout=open(log_path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+                                start_new_session=True)
+
+    def answers(url, *, ok_only: bool):
+        if launcher.poll() is not None:
+            raise SmokeFailure(f"the launcher exited with {launcher.returncode}: {log_path.read_text()[-3000:]}")
+        try:
+            return requests.get(url, timeout=2).status_code == 200 or not ok_only
+        except requests.RequestException:
+            return False
+
+    try:
+        wait("the web server", lambda: answers(base + "/accounts/login/", ok_only=True), timeout=240)
+        wait("the sandbox", lambda: answers(sandbox + "/sandbox/", ok_only=False), timeout=60)
+        yield base, sandbox
+    finally:
+        launcher.send_signal(signal.SIGTERM)
+        try:
+            launcher.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, signal.SIGKILL)
 
 
 class Shop:
@@ -303,12 +352,7 @@ def main() -> int:
     var_dir = Path(tempfile.mkdtemp(prefix="kaipiao-smoke-"))
     env = environment(var_dir)
     os.environ.update(env)  # this process reads the same settings (and the keys generated under var_dir)
-    base, sandbox = f"http://127.0.0.1:{env['KAIPIAO_PORT']}", f"http://127.0.0.1:{env['SANDBOX_PORT']}"
     log_path = var_dir / "launcher.log"
-    log(f"starting config.launcher (as ./run does) on {base}, log {log_path}")
-    launcher = subprocess.Popen([sys.executable, "-m", "config.launcher"], cwd=ROOT, env=env,
-                                stdout=open(log_path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
-                                start_new_session=True)
     result = {"ok": False}
 
     def log_imports_fine():
@@ -318,36 +362,13 @@ def main() -> int:
 
     WATCHERS.append(log_imports_fine)
     try:
-        import requests
-
-        def up(url):
-            if launcher.poll() is not None:
-                raise SmokeFailure(f"the launcher exited with {launcher.returncode}")
-            try:
-                return requests.get(url, timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-
-        def answers(url):
-            try:
-                return requests.get(url, timeout=2) is not None
-            except requests.RequestException:
-                return False
-
-        wait("the web server", lambda: up(base + "/accounts/login/"), timeout=240)
-        wait("the sandbox", lambda: answers(sandbox + "/sandbox/"), timeout=60)
-        result.update(run_jobs(base, sandbox))
-        log_imports_fine()
+        with launched(env, log_path) as (base, sandbox):
+            result.update(run_jobs(base, sandbox))
+            log_imports_fine()
         result["ok"] = True
     except SmokeFailure as exc:
         result["error"] = str(exc)
         log(f"FAILED: {exc}")
-    finally:
-        launcher.send_signal(signal.SIGTERM)  # it stops the supervisor, which stops its children
-        try:
-            launcher.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(launcher.pid, signal.SIGKILL)
     if not result["ok"]:
         tail = log_path.read_text(errors="replace")[-6000:]
         print(f"--- last lines of {log_path} ---\n{tail}", file=sys.stderr)
