@@ -183,6 +183,7 @@ def test_hq_journey(login, product):
     kpi = page.locator(".kpi", has_text="区间金额").locator("strong").inner_text()
     range_amount = money(kpi)
     assert range_amount == Decimal("57.00"), f"85.50 issued, 28.50 reversed: {kpi}"
+    assert "已扣除红冲 1 张" in page.locator(".kpi", has_text="区间金额").inner_text()
     period = page.inner_text("h1 small")
     date_from, date_to = re.findall(r"\d{4}-\d{2}-\d{2}", period)
 

@@ -131,7 +131,8 @@ def test_range_amount_nets_red_like_the_category_chart(tenants, client_for):
     assert rows["A1"].amount == Decimal("113.00") and rows["A1"].red == 1 and rows["A1"].issued == 2
     assert board.totals["amount"] == Decimal("163.00") == sum(c["amount"] for c in board.categories)
     assert board.trend[-1]["amount"] == Decimal("113.00") and board.trend[-2]["amount"] == Decimal("50.00")
-    assert "163.00" in r.content.decode()
+    body = r.content.decode()
+    assert "163.00" in body and "已扣除红冲 1 张" in body
 
 
 @pytest.mark.parametrize(("counts", "ticks"), [
