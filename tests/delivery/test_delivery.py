@@ -202,6 +202,32 @@ def test_a_red_invoices_delivery_never_counts_against_a_blue_one(tenants, smtp, 
         assert a1.delivered_share in (Decimal("100.0"), None), a1.delivered_share
 
 
+def test_migration_0010_recounts_past_days_blue_only_on_the_issue_day(tenants):
+    """The counts written the old way (red deliveries too, on the sending day) are rebuilt."""
+    import datetime as dt
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("invoicing.migrations.0010_delivered_count_blue_on_issue_day")
+    blue = make_invoice(tenants.a1)
+    red = red_of(blue)
+    never = make_invoice(tenants.a1)  # issued, not delivered
+    yesterday, now = timezone.now() - dt.timedelta(days=1), timezone.now()
+    Invoice.objects.filter(pk__in=[blue.pk, never.pk]).update(confirmed_at=yesterday)
+    for invoice in (blue, red):
+        InvoiceDelivery.objects.create(invoice=invoice, delivered_at=now, first_delivered_at=now, delivery_channel="email")
+    day_before = StoreDayStats.objects.create(store=tenants.a1, company=tenants.a, day=timezone.localdate(yesterday),
+                                              issued_count=2, delivered_count=0)
+    today = StoreDayStats.objects.create(store=tenants.a1, company=tenants.a, day=timezone.localdate(now),
+                                         red_issued_count=1, delivered_count=2)
+    with connection.cursor() as cursor:
+        cursor.execute(migration.SQL)
+    day_before.refresh_from_db()
+    today.refresh_from_db()
+    assert (day_before.delivered_count, today.delivered_count) == (1, 0)
+
+
 def test_it_refuses_what_cannot_be_delivered(tenants):
     actor = Actor.for_user(tenants.clerk_a1)
     pending = make_invoice(tenants.a1, buyer_email="buyer@example.com")
