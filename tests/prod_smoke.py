@@ -30,6 +30,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -372,6 +373,8 @@ def main() -> int:
     if not result["ok"]:
         tail = log_path.read_text(errors="replace")[-6000:]
         print(f"--- last lines of {log_path} ---\n{tail}", file=sys.stderr)
+    else:
+        shutil.rmtree(var_dir, ignore_errors=True)  # kept, with the log, only when it failed
     result["seconds"] = round(time.time() - started, 1)
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result["ok"] else 1
