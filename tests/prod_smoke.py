@@ -329,6 +329,9 @@ def run_jobs(base: str, sandbox: str) -> dict:
         rq_job = django_rq.get_queue(queue_name).enqueue(func_path, job_id=job_id)
 
         def finished(rq_job=rq_job, func_path=func_path):
+            if not connection.exists(rq_job.key):
+                raise SmokeFailure(f"job {rq_job.id} vanished from Redis (is another process using "
+                                   f"database {os.environ['REDIS_URL']}? set SMOKE_REDIS_DB)")
             job = Job.fetch(rq_job.id, connection=connection)
             status = job.get_status(refresh=True)
             if status == "failed":
@@ -370,6 +373,11 @@ def main() -> int:
     except SmokeFailure as exc:
         result["error"] = str(exc)
         log(f"FAILED: {exc}")
+    except Exception as exc:  # noqa: BLE001 - reported like any failure, with the processes' log
+        import traceback
+
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        log(f"FAILED:\n{traceback.format_exc()}")
     if not result["ok"]:
         tail = log_path.read_text(errors="replace")[-6000:]
         print(f"--- last lines of {log_path} ---\n{tail}", file=sys.stderr)
