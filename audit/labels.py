@@ -67,6 +67,8 @@ ACTIONS = {
     "report.request": "申请生成审计报告",
     "report.retry": "重新生成审计报告",
     "store.created": "新建门店",
+    "summary.confirm": "汇总确认上传",
+    "summary.confirm_failed": "汇总确认未成功",
     "store.delivery_defaults_set": "设置门店交付方式",
     "store.rollout_changed": "修改门店自动开票比例",
     "store.updated": "修改门店信息",
@@ -102,6 +104,8 @@ SERVICES = {
     "CXQDHZQRDLB": "查询红字确认单列表",
     "CXQDHZQRDMX": "查询红字确认单明细",
     "FPZTXXCX": "查询发票状态",
+    "SCFPHZQRXX": "上传发票汇总确认信息",
+    "CXFPHZQRXX": "查询发票汇总确认信息",
 }
 
 # Automatic actors: Actor.job(name) and Actor.system(); a ``name:ref`` label keeps its reference.
@@ -167,6 +171,7 @@ FIELDS = {
     "blue_invoice": "原蓝字发票",
     "red_invoice": "红字发票",
     "message": "说明",
+    "month": "所属月份",
 }
 
 
