@@ -6,8 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from audit.services import Actor
 from invoicing.taxapi import crypto
-from tests.sandbox.platform import SHANGHAI, PlatformClient, control, invoice, kprq_text, line
+from stores.services import company_set_platform_credentials
+from tests.sandbox.platform import (
+    SHANGHAI,
+    PlatformClient,
+    RequestsHttp,
+    control,
+    control_headers,
+    invoice,
+    kprq_text,
+    line,
+    register_unit,
+)
 
 
 def last_month_start(now: datetime | None = None) -> datetime:
@@ -22,8 +34,7 @@ def month_text(moment: datetime) -> str:
 
 def issue_at(platform: PlatformClient, http, moment: datetime, prices: list[str]) -> list[dict]:
     """Issue one blue invoice per price (one line, 13%) at ``moment``; answers them as uploaded."""
-    status, _ = control(http, "post", "clock", {"now": moment.isoformat()})
-    assert status == 200
+    _clock(http, moment)
     stamp = str(int(moment.timestamp() * 1000))
 
     def ok(fwbm, payload):
@@ -37,12 +48,37 @@ def issue_at(platform: PlatformClient, http, moment: datetime, prices: list[str]
         block = ok("QDFPPLFM", {"nsrsbh": platform.nsrsbh, "lysl": len(prices), "ywlsh": crypto.new_nonce()})
         first = int(block["qshm"][6:])
         invoices = [
-            invoice(f"{block['qshm'][:6]}{first + i:014d}", [line(sl="1", dj=price)], kprq=kprq_text(moment))
+            invoice(f"{block['qshm'][:6]}{first + i:014d}", [line(sl="1", dj=price)], kprq=kprq_text(moment),
+                    xsfnsrsbh=platform.nsrsbh)
             for i, price in enumerate(prices)
         ]
         sllsh = ok("QDFPSC", {"nsrsbh": platform.nsrsbh, "fplist": invoices})["sllsh"]
         results = ok("CXQDFPSCJG", {"nsrsbh": platform.nsrsbh, "sllsh": sllsh})["fpjgList"]
         assert [r["status"] for r in results] == ["00"] * len(prices), results
     finally:
-        control(http, "delete", "clock")
+        _clock(http, None)
     return invoices
+
+
+def _clock(http, moment: datetime | None) -> None:
+    if isinstance(http, RequestsHttp):
+        response = http.session.request("post" if moment else "delete", f"{http.root}/sandbox/control/clock",
+                                        json={"now": moment.isoformat()} if moment else None,
+                                        headers=control_headers(), timeout=10)
+        assert response.status_code == 200, response.text
+    else:
+        status, _ = control(http, "post", "clock", {"now": moment.isoformat()}) if moment else control(
+            http, "delete", "clock")
+        assert status == 200
+
+
+def connect_company(live_url: str, company) -> PlatformClient:
+    """Register the company with the sandbox over HTTP, store its credentials, and answer a
+    client of the same unit (to plant invoices on the platform that our records do not have)."""
+    http = RequestsHttp(live_url)
+    unit = register_unit(http, nsrsbh=company.tax_id, nsrmc=company.name)
+    company_set_platform_credentials(company=company, actor=Actor.system(), unit_id=unit["jrdwptbh"],
+                                     user_unit_id=unit["sydwptbh"], secret=unit["secret"])
+    company.refresh_from_db()
+    # Django's live server drops header names with "_" (docs/tax-platform.md §1).
+    return PlatformClient(http=http, nsrsbh=company.tax_id, signature_header="access-signature", **unit)
