@@ -22,6 +22,7 @@ ACTIONS = {
     "batch_reversal.done": "批量红冲完成",
     "company.auto_code_threshold": "修改自动赋码阈值",
     "company.credentials_set": "设置税务平台接入凭据",
+    "company.tax_office_code": "修改省级税务机关代码",
     "invoice.cancel": "取消开票",
     "invoice.correct": "更正发票信息",
     "invoice.create": "新建发票",
