@@ -262,8 +262,8 @@ def summary_confirm(*, summary: MonthlySummary, user) -> MonthlySummaryUpload:
     if timezone.now() < end:
         raise SummaryRefused(f"{summary.month}尚未结束，月份结束后才能确认上传")
     upload, unknown_before = _claim(summary, user)
-    provider = get_provider(summary.company)
     try:
+        provider = get_provider(summary.company)
         if unknown_before and _platform_confirmed(provider, summary.month):
             _finish(upload, summary, status=MonthlySummaryUpload.Status.DONE, message="平台已确认", user=user)
             return upload

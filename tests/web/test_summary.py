@@ -187,3 +187,15 @@ def test_the_confirmation_needs_the_csrf_token(tenants):
     summary_compute(company=tenants.a, month="2026-01")
     assert client.post("/summary/confirm/", {"company": tenants.a.pk, "month": "2026-01"}).status_code == 403
     assert not MonthlySummaryUpload.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_company_without_platform_access_is_told_so_and_may_click_again(tenants, client_for):
+    summary_compute(company=tenants.a, month="2026-01")
+    client = client_for(tenants.hq_finance)
+    response = client.post("/summary/confirm/", {"company": tenants.a.pk, "month": "2026-01"}, follow=True)
+    assert response.status_code == 200
+    assert "未能上传汇总确认：税务平台接入配置有误" in response.content.decode()
+    assert MonthlySummaryUpload.objects.get().status == MonthlySummaryUpload.Status.REFUSED
+    again = client.post("/summary/confirm/", {"company": tenants.a.pk, "month": "2026-01"}, follow=True)
+    assert "未能上传汇总确认" in again.content.decode() and MonthlySummaryUpload.objects.count() == 1
