@@ -199,3 +199,31 @@ def test_a_company_without_platform_access_is_told_so_and_may_click_again(tenant
     assert MonthlySummaryUpload.objects.get().status == MonthlySummaryUpload.Status.REFUSED
     again = client.post("/summary/confirm/", {"company": tenants.a.pk, "month": "2026-01"}, follow=True)
     assert "未能上传汇总确认" in again.content.decode() and MonthlySummaryUpload.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_after_an_unknown_outcome_the_next_click_asks_the_platform_and_never_uploads_twice(
+        tenants, connected, client_for, live_server, settings):
+    import time
+
+    import requests
+    from django.conf import settings as django_settings
+
+    _platform, month, _moment = connected
+    settings.TAX_PLATFORM_READ_TIMEOUT = 1
+    fault = requests.post(f"{live_server.url}/sandbox/control/faults", timeout=10,
+                          json={"latency_ms": 2500, "services": ["SCFPHZQRXX"], "times": 1},
+                          headers={"X-Sandbox-Token": django_settings.SANDBOX_ADMIN_TOKEN})
+    assert fault.status_code == 200, fault.text
+    client = client_for(tenants.hq_finance)
+    assert page(client, month).status_code == 200
+    first = client.post("/summary/confirm/", {"company": tenants.a.pk, "month": month}, follow=True)
+    assert "上传结果未知" in first.content.decode()
+    assert MonthlySummaryUpload.objects.get().status == MonthlySummaryUpload.Status.UNKNOWN
+    time.sleep(2.5)  # the platform carries the late request out meanwhile
+    second = client.post("/summary/confirm/", {"company": tenants.a.pk, "month": month}, follow=True)
+    assert f"{month}的汇总确认已上传，平台已确认。" in second.content.decode()
+    assert MonthlySummaryUpload.objects.get().status == MonthlySummaryUpload.Status.DONE
+    assert Exchange.objects.filter(service="SCFPHZQRXX").count() == 1
+    assert list(AuditEvent.objects.filter(action__startswith="summary.").order_by("pk")
+                .values_list("action", flat=True)) == ["summary.confirm_failed", "summary.confirm"]
