@@ -22,6 +22,7 @@ ACTIONS = {
     "batch_reversal.done": "批量红冲完成",
     "company.auto_code_threshold": "修改自动赋码阈值",
     "company.credentials_set": "设置税务平台接入凭据",
+    "company.tax_office_code": "修改省级税务机关代码",
     "invoice.cancel": "取消开票",
     "invoice.correct": "更正发票信息",
     "invoice.create": "新建发票",
@@ -67,6 +68,8 @@ ACTIONS = {
     "report.request": "申请生成审计报告",
     "report.retry": "重新生成审计报告",
     "store.created": "新建门店",
+    "summary.confirm": "汇总确认上传",
+    "summary.confirm_failed": "汇总确认未成功",
     "store.delivery_defaults_set": "设置门店交付方式",
     "store.rollout_changed": "修改门店自动开票比例",
     "store.updated": "修改门店信息",
@@ -102,6 +105,8 @@ SERVICES = {
     "CXQDHZQRDLB": "查询红字确认单列表",
     "CXQDHZQRDMX": "查询红字确认单明细",
     "FPZTXXCX": "查询发票状态",
+    "SCFPHZQRXX": "上传发票汇总确认信息",
+    "CXFPHZQRXX": "查询发票汇总确认信息",
 }
 
 # Automatic actors: Actor.job(name) and Actor.system(); a ``name:ref`` label keeps its reference.
@@ -167,6 +172,7 @@ FIELDS = {
     "blue_invoice": "原蓝字发票",
     "red_invoice": "红字发票",
     "message": "说明",
+    "month": "所属月份",
 }
 
 

@@ -6,6 +6,7 @@ from invoicing.catalogue import views as catalogue
 from invoicing.dashboard import views as dashboard
 from invoicing.issuing import form_views as issue_form
 from invoicing.issuing import views as invoices
+from invoicing.summary import views as summary
 
 urlpatterns = [
     path("invoices/", invoices.invoice_list, name="invoice_list"),
@@ -27,4 +28,6 @@ urlpatterns = [
     path("catalogue/<int:product_id>/edit/", catalogue.product_edit, name="product_edit"),
     path("catalogue/taxcodes/suggest.json", catalogue.taxcode_suggest, name="taxcode_suggest"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("summary/", summary.summary_page, name="summary"),
+    path("summary/confirm/", summary.summary_confirm_view, name="summary_confirm"),
 ]

@@ -16,6 +16,7 @@ def navigation(request):
         ("invoicing:red_form_list", gettext_noop("红字确认单"), "invoice.reverse_request"),
         ("invoicing:red_batch_list", gettext_noop("批量红冲"), "invoice.batch_reverse"),
         ("invoicing:dashboard", gettext_noop("总部看板"), "dashboard.view"),
+        ("invoicing:summary", gettext_noop("汇总确认"), "summary.confirm"),
         ("audit:exchange_list", gettext_noop("平台交互日志"), "exchange.view"),
         ("audit:event_list", gettext_noop("审计记录"), "audit.view"),
         ("audit:report_list", gettext_noop("审计报告与导出"), "report.export"),

@@ -13,11 +13,12 @@ from invoicing.models.redletter import (
     RedLetterFormLine,
     RedLetterPolicy,
 )
+from invoicing.models.summary import MonthlySummary, MonthlySummaryUpload
 from invoicing.models.taxcodes import TaxCode, TaxCodeMatchMemory
 
 __all__ = [
     "ApiKey", "BatchReversal", "BatchReversalItem", "CategoryDayStats", "DeliveryAttempt", "Invoice",
-    "InvoiceDelivery", "InvoiceEvent", "InvoiceFile", "InvoiceLine", "NumberBlock", "Order", "PlatformState",
+    "InvoiceDelivery", "InvoiceEvent", "InvoiceFile", "InvoiceLine", "MonthlySummary", "MonthlySummaryUpload", "NumberBlock", "Order", "PlatformState",
     "Product", "RedLetterForm", "RedLetterFormLine", "RedLetterPolicy", "Refund", "StoreDayStats",
     "StoreDeliveryDefaults", "TaxCode", "TaxCodeMatchMemory", "UploadBatch", "WebhookDelivery", "WebhookEndpoint",
 ]

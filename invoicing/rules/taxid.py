@@ -71,3 +71,19 @@ def check_taxpayer_id(code: str) -> TaxIdCheck:
 def make_uscc(first17: str) -> str:
     """Complete 17 characters with their check character (for demo data and tests)."""
     return first17 + uscc_check_char(first17)
+
+
+TAX_OFFICE_CODE = re.compile(r"^1\d{10}$")
+
+
+def province_tax_office_code(tax_id: str) -> str:
+    """The seller's province tax office (省级税务机关代码, 11 digits: "1" + province + "00000000").
+
+    (ours) The province is read from the administrative-division code inside the tax id: characters
+    3–4 of an 18-character USCC, characters 1–2 of an older 15–20 character id. A company whose
+    office this does not give (计划单列市 such as 深圳, 大连) sets its code on the company.
+    """
+    province = tax_id[2:4] if len(tax_id) == 18 else tax_id[0:2]
+    if not province.isdigit():
+        return ""
+    return f"1{province}00000000"

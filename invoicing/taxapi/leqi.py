@@ -25,6 +25,8 @@ from .base import (
     InvoiceOutcomeStatus,
     InvoiceState,
     InvoiceStatus,
+    MonthFigures,
+    MonthSummary,
     NumberBlock,
     Quota,
     QuotaDirection,
@@ -40,6 +42,9 @@ from .base import (
     RedFormState,
     RedFormSummary,
     RedReason,
+    SummaryInvoice,
+    SummaryReceipt,
+    SummaryState,
     TaxCode,
     TaxCodePage,
     TaxpayerInfo,
@@ -69,6 +74,8 @@ RED_FORM_CONFIRM = "QDHZQRDQR"
 RED_FORM_LIST = "CXQDHZQRDLB"
 RED_FORM_DETAIL = "CXQDHZQRDMX"
 INVOICE_STATUS = "FPZTXXCX"
+SUMMARY_UPLOAD = "SCFPHZQRXX"
+SUMMARY_QUERY = "CXFPHZQRXX"
 
 RED_FORM_STATES = {
     "01": RedFormState.NO_CONFIRMATION_NEEDED,
@@ -98,6 +105,7 @@ UPLOAD_OUTCOMES = {
     "03": InvoiceOutcomeStatus.ALREADY_UPLOADED,
 }
 INVOICE_STATES = {"01": InvoiceState.NORMAL, "02": InvoiceState.FULLY_REVERSED, "03": InvoiceState.PARTLY_REVERSED}
+SUMMARY_STATES = {"0": SummaryState.UNCONFIRMED, "1": SummaryState.CONFIRMED, "2": SummaryState.CANCELLED}
 
 
 # --- parsing helpers: the platform speaks strings -------------------------------------------------
@@ -180,6 +188,7 @@ class LeqiProvider(TaxPlatformProvider):
         session: requests.Session | None = None,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
+        tax_office_code: str = "",
     ) -> None:
         if len(secret_hex or "") != 32:
             raise errors.transport_error(errors.CLIENT_CONFIG, detail="平台密钥应为 32 位十六进制字符")
@@ -200,6 +209,7 @@ class LeqiProvider(TaxPlatformProvider):
         self.unit_id = unit_id
         self.user_unit_id = user_unit_id
         self.taxpayer_id = taxpayer_id
+        self.tax_office_code = tax_office_code
         self.sign_type = sign_type if sign else None
         self.company_id = company_id
         self.store_id = store_id
@@ -246,6 +256,7 @@ class LeqiProvider(TaxPlatformProvider):
             sm2_private_key=private_key,
             company_id=company.pk,
             store_id=getattr(store, "pk", store),
+            tax_office_code=company.effective_tax_office_code,
         )
 
     # --- the one call path ---------------------------------------------------------------------
@@ -620,6 +631,73 @@ class LeqiProvider(TaxPlatformProvider):
             )
 
         return self._call(INVOICE_STATUS, {"nsrsbh": self.taxpayer_id, "fphm": number}, refs=[number], parse=parse)
+
+
+    # --- monthly summary confirmation (汇总确认) -------------------------------------------------------
+
+    def _summary_request(self, month: str, ywlx: str) -> dict:
+        if not self.tax_office_code:
+            raise errors.transport_error(errors.CLIENT_CONFIG, detail="未配置省级税务机关代码")
+        return {"xsfnsrsbh": self.taxpayer_id, "xsfsjswjgdm": self.tax_office_code, "ywlx": ywlx,
+                "ptbh": self.unit_id, "yf": month}
+
+    def month_summary(self, *, month: str, page_no: int = 1, page_size: int = 100) -> MonthSummary:
+        payload = {**self._summary_request(month, "0"), "pageNumber": page_no, "pageSize": page_size}
+
+        def parse(data: dict) -> MonthSummary:
+            invoices = tuple(
+                SummaryInvoice(
+                    number=str(item["fphm"]),
+                    is_red=str(item.get("lzfpbz", "0")) == "1",
+                    amount=_decimal(item["hjje"]),
+                    tax=_decimal(item["hjse"]),
+                    issued_at=_time(item.get("kprq")),
+                )
+                for item in data.get("fpList") or ()
+            )
+            return MonthSummary(
+                month=str(data.get("yf") or month),
+                state=_summary_state(data.get("qrzt")),
+                state_at=_time(data.get("qrsj")),
+                figures=_month_figures(data),
+                total=int(data.get("total", len(invoices))),
+                page_no=int(data.get("pageNumber", page_no)),
+                page_size=int(data.get("pageSize", page_size)),
+                invoices=invoices,
+            )
+
+        return self._call(SUMMARY_QUERY, payload, refs=[month], parse=parse)
+
+    def month_summary_confirm(self, *, month: str, figures: MonthFigures) -> SummaryReceipt:
+        payload = {
+            **self._summary_request(month, "0"),
+            "lzfpsl": figures.blue_count, "lzfpje": _money(figures.blue_amount), "lzfpse": _money(figures.blue_tax),
+            "hzfpsl": figures.red_count, "hzfpje": _money(figures.red_amount), "hzfpse": _money(figures.red_tax),
+        }
+        return self._call(SUMMARY_UPLOAD, payload, refs=[month], parse=lambda data: _summary_receipt(data, month))
+
+    def month_summary_cancel(self, *, month: str) -> SummaryReceipt:
+        return self._call(SUMMARY_UPLOAD, self._summary_request(month, "1"), refs=[month],
+                          parse=lambda data: _summary_receipt(data, month))
+
+
+def _summary_state(code: Any) -> SummaryState:
+    try:
+        return SUMMARY_STATES[str(code)]
+    except KeyError as exc:
+        raise _malformed(f"unknown summary state {code!r}") from exc
+
+
+def _month_figures(data: dict) -> MonthFigures:
+    return MonthFigures(
+        blue_count=int(data["lzfpsl"]), blue_amount=_decimal(data["lzfpje"]), blue_tax=_decimal(data["lzfpse"]),
+        red_count=int(data["hzfpsl"]), red_amount=_decimal(data["hzfpje"]), red_tax=_decimal(data["hzfpse"]),
+    )
+
+
+def _summary_receipt(data: dict, month: str) -> SummaryReceipt:
+    return SummaryReceipt(month=str(data.get("yf") or month), state=_summary_state(data.get("qrzt")),
+                          state_at=_time(data.get("qrsj")))
 
 
 def _red_line_payload(line: RedFormLine) -> dict:
