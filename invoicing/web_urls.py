@@ -10,6 +10,7 @@ from invoicing.issuing import views as invoices
 urlpatterns = [
     path("invoices/", invoices.invoice_list, name="invoice_list"),
     path("invoices/export.csv", invoices.invoice_export, name="invoice_export"),
+    path("invoices/bulk/", invoices.invoice_bulk, name="invoice_bulk"),
     path("invoices/new/", issue_form.invoice_create, name="invoice_create"),
     path("invoices/new/validate.json", issue_form.invoice_validate, name="invoice_validate"),
     path("invoices/lookup/products.json", issue_form.product_lookup, name="product_lookup"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from audit.models import Exchange
@@ -50,6 +51,21 @@ def invoice_list(*, user, filters: dict):
     if filters.get("coding") == "awaiting":
         qs = awaiting_code(qs)
     return qs.order_by(*SORT_FIELDS.get(filters.get("sort") or "-date", SORT_FIELDS["-date"]))
+
+
+def invoice_list_totals(qs) -> dict:
+    """Count and sums of the whole filtered list (every page); red invoices carry negative figures, so they net."""
+    totals = qs.order_by().aggregate(count=Count("id"), amount=Sum("total_amount"), tax=Sum("total_tax"),
+                                     with_tax=Sum("total_with_tax"))
+    zero = Decimal("0.00")
+    return {"count": totals["count"], "amount": totals["amount"] or zero, "tax": totals["tax"] or zero,
+            "with_tax": totals["with_tax"] or zero}
+
+
+def invoices_chosen(*, user, ids) -> list[Invoice]:
+    """The invoices a user ticked in the list, of those they may see (others are silently not there)."""
+    return list(Invoice.objects.for_user(user).select_related("store", "company")
+                .filter(pk__in=ids).order_by("created_at", "id"))
 
 
 def awaiting_code(qs):

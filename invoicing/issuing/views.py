@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import csv
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import Actor
 from invoicing.delivery import services as delivery
 from invoicing.delivery.services import DeliveryError
+from invoicing.documents.services import invoice_files_zip
 from invoicing.errors import ServiceError
 from invoicing.issuing import actions
 from invoicing.issuing import selectors as queries
@@ -48,14 +52,85 @@ def invoice_list(request):
     access = access_for(request)
     access.require("invoice.view")
     form, filters, query = _filters(request)
-    page = Paginator(queries.invoice_list(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
+    rows = queries.invoice_list(user=request.user, filters=filters)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "invoicing/invoice_list.html", {
         "form": form, "page": page, "query": query.urlencode(), "is_hq": access.is_hq,
+        "totals": queries.invoice_list_totals(rows), "bulk_max": BULK_MAX, "bulk_key": uuid.uuid4().hex,
+        "can_resend": access.can("invoice.resend"),
         "can_export": access.can("invoice.export"), "can_issue": access.can("invoice.issue"),
         "filtered": bool(filters and any(v not in (None, "") for k, v in filters.items() if k != "sort")),
         "reasons": FAILURE_REASONS,
         "awaiting_code": 0 if filters.get("coding") else queries.awaiting_code_count(user=request.user),
     })
+
+
+BULK_MAX = 200  # one request renders at most this many files; more would time out the page
+BULK_KINDS = {"pdf": "PDF", "xml": "XML"}
+
+
+@login_required
+@require_POST
+def invoice_bulk(request):
+    """What the list's ticked invoices get: a zip of their PDFs or XMLs, a resend, or a print page."""
+    access = access_for(request)
+    access.require("invoice.view")
+    back = reverse("invoicing:invoice_list") + (f"?{request.POST['query']}" if request.POST.get("query") else "")
+    action = request.POST.get("action") or ""
+    ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("ids") if v.isdigit()))
+    if not ids:
+        messages.error(request, _("请先勾选发票。"))
+        return redirect(back)
+    if len(ids) > BULK_MAX:
+        messages.error(request, _("一次最多处理 %(max)s 张发票，您勾选了 %(n)s 张，请分批操作。") % {
+            "max": BULK_MAX, "n": len(ids)})
+        return redirect(back)
+    chosen = [inv for inv in queries.invoices_chosen(user=request.user, ids=ids)
+              if access.can("invoice.view", inv.store)]
+    not_issued = [inv for inv in chosen if inv.status != S.ISSUED]
+    if len(chosen) < len(ids) or not_issued:
+        messages.error(request, _("所选发票中有 %(n)s 张不存在、无权查看或尚未开具，只有已开具的发票可以下载、重发或打印。请刷新页面后重新勾选。") % {
+            "n": len(ids) - len(chosen) + len(not_issued)})
+        return redirect(back)
+    if action in BULK_KINDS:
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        response = HttpResponse(invoice_files_zip(invoices=chosen, kind=action), content_type="application/zip")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"发票{BULK_KINDS[action]}-{len(chosen)}张-{stamp}.zip")
+        response["Cache-Control"] = "private, no-store"
+        return response
+    if action == "print":
+        return render(request, "invoicing/invoice_print.html", {"invoices": chosen, "back": back})
+    if action == "resend":
+        return _bulk_resend(request, chosen, back)
+    messages.error(request, _("请选择要进行的操作。"))
+    return redirect(back)
+
+
+def _bulk_resend(request, chosen: list[Invoice], back: str):
+    """The detail page's 重发 for each ticked invoice, once: a reposted form (double click, back button) sends nothing."""
+    access = access_for(request)
+    key = (request.POST.get("bulk_key") or "")[:40]
+    if not key or not cache.add(f"kaipiao:bulk-resend:{request.user.pk}:{key}", 1, 24 * 3600):
+        messages.info(request, _("这批发票已安排重发，没有重复发送。"))
+        return redirect(back)
+    actor = Actor.for_user(request.user)
+    sent, refused = 0, []
+    for invoice in chosen:
+        if not access.can("invoice.resend", invoice.store):
+            refused.append(f"{invoice.number}：{_('无权重发')}")
+            continue
+        try:
+            delivery.invoice_resend(invoice=invoice, actor=actor)
+        except DeliveryError as exc:
+            refused.append(f"{invoice.number}：{exc}")
+        else:
+            sent += 1
+    if sent:
+        messages.success(request, _("已安排重发 %(n)s 张发票，稍后可在各发票的交付记录中查看结果。") % {"n": sent})
+    if refused:
+        messages.error(request, _("%(n)s 张未能重发：") % {"n": len(refused)} + "；".join(refused))
+    return redirect(back)
 
 
 def _csv_safe(value) -> str:
