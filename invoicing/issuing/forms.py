@@ -15,7 +15,7 @@ from invoicing.issuing.drafts import EnteredLine, ManualDraft, manual_draft_buil
 from invoicing.models import Invoice
 from invoicing.models.invoices import FAILURE_REASONS
 from invoicing.rules import limits
-from invoicing.rules.invoice import ORDINARY, RATE_CHOICES, SPECIAL
+from invoicing.rules.invoice import ORDINARY, PLATFORM_RATES, RATE_CHOICES, SPECIAL
 from stores.models import Store
 
 SORTS = [
@@ -39,11 +39,28 @@ def _money_field(label: str, **kwargs) -> forms.DecimalField:
     )
 
 
+# Status filters that are not one status: the dashboard's backlog figures link to them.
+BACKLOG, STUCK = "backlog", "stuck"
+
+
+def _hidden_date(label: str) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=forms.HiddenInput)
+
+
 class InvoiceFilterForm(DateRangeMixin):
     q = forms.CharField(label=_("购方名称或税号"), required=False, max_length=200)
     number = forms.CharField(label=_("发票号码"), required=False, max_length=20)
     order_no = forms.CharField(label=_("订单号"), required=False, max_length=64)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部")), *Invoice.Status.choices])
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[
+        ("", _("全部")), *Invoice.Status.choices, (BACKLOG, _("积压（待开具或上传中）")), (STUCK, _("积压超时"))])
+    kind = forms.ChoiceField(label=_("蓝/红"), required=False, choices=[("", _("全部")), *Invoice.Kind.choices])
+    # What the dashboard's figures count by (hidden: the list shows them as a note with a way back).
+    confirmed_from = _hidden_date(_("开具日期从"))
+    confirmed_to = _hidden_date(_("开具日期到"))
+    failed_from = _hidden_date(_("失败日期从"))
+    failed_to = _hidden_date(_("失败日期到"))
+    rate = forms.ChoiceField(label=_("明细税率"), required=False, widget=forms.HiddenInput,
+                             choices=[("", ""), *((str(r.normalize()), str(r)) for r in PLATFORM_RATES)])
     reason = forms.ChoiceField(label=_("失败原因"), required=False, choices=[("", _("全部")), *FAILURE_REASONS.items()])
     amount_min = _money_field(_("最小价税合计"))
     amount_max = _money_field(_("最大价税合计"))

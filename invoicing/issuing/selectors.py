@@ -9,7 +9,9 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from audit.models import Exchange
+from invoicing.dashboard.selectors import stuck_backlog
 from invoicing.models import DeliveryAttempt, Invoice, InvoiceEvent, InvoiceLine
+from invoicing.rules.amounts import fmt_rate
 
 SORT_FIELDS = {
     "-date": ("-created_at", "-id"),
@@ -27,8 +29,30 @@ def invoice_list(*, user, filters: dict):
         qs = qs.filter(created_at__gte=datetime.combine(filters["date_from"], time.min, tzinfo=tz))
     if filters.get("date_to"):
         qs = qs.filter(created_at__lt=datetime.combine(filters["date_to"] + timedelta(days=1), time.min, tzinfo=tz))
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
+    status = filters.get("status")
+    if status == "backlog":
+        qs = qs.filter(status__in=[Invoice.Status.PENDING, Invoice.Status.UPLOADING])
+    elif status == "stuck":
+        qs = qs.filter(stuck_backlog(now=timezone.now()))
+    elif status:
+        qs = qs.filter(status=status)
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    # The dashboard counts an invoice on the day the platform confirmed it (dashboard.stats).
+    if filters.get("confirmed_from"):
+        qs = qs.filter(confirmed_at__gte=_day_start(filters["confirmed_from"], tz))
+    if filters.get("confirmed_to"):
+        qs = qs.filter(confirmed_at__lt=_day_start(filters["confirmed_to"] + timedelta(days=1), tz))
+    # …and a failure on the day it happened, which the timeline keeps.
+    if filters.get("failed_from") or filters.get("failed_to"):
+        events = InvoiceEvent.objects.filter(invoice=OuterRef("pk"), status_to=Invoice.Status.FAILED)
+        if filters.get("failed_from"):
+            events = events.filter(created_at__gte=_day_start(filters["failed_from"], tz))
+        if filters.get("failed_to"):
+            events = events.filter(created_at__lt=_day_start(filters["failed_to"] + timedelta(days=1), tz))
+        qs = qs.filter(Exists(events))
+    if filters.get("rate") not in (None, ""):
+        qs = qs.filter(Exists(InvoiceLine.objects.filter(invoice=OuterRef("pk"), rate=Decimal(filters["rate"]))))
     reason = filters.get("reason")
     if reason == "other":  # the day figures count an empty failure code as "other"
         qs = qs.filter(Q(failure_code="") | Q(failure_code="other"))
@@ -53,13 +77,25 @@ def invoice_list(*, user, filters: dict):
     return qs.order_by(*SORT_FIELDS.get(filters.get("sort") or "-date", SORT_FIELDS["-date"]))
 
 
-def invoice_list_totals(qs) -> dict:
-    """Count and sums of the whole filtered list (every page); red invoices carry negative figures, so they net."""
+def _day_start(day, tz):
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def invoice_list_totals(qs, *, rate=None) -> dict:
+    """Count and sums of the whole filtered list (every page); red invoices carry negative figures, so they net.
+
+    With ``rate``, also the sums of the lines at that rate (``lines``): the dashboard's tax per rate.
+    """
     totals = qs.order_by().aggregate(count=Count("id"), amount=Sum("total_amount"), tax=Sum("total_tax"),
                                      with_tax=Sum("total_with_tax"))
     zero = Decimal("0.00")
-    return {"count": totals["count"], "amount": totals["amount"] or zero, "tax": totals["tax"] or zero,
-            "with_tax": totals["with_tax"] or zero}
+    out = {"count": totals["count"], "amount": totals["amount"] or zero, "tax": totals["tax"] or zero,
+           "with_tax": totals["with_tax"] or zero, "lines": None}
+    if rate not in (None, ""):
+        lines = InvoiceLine.objects.filter(invoice__in=qs.order_by().values("pk"), rate=Decimal(rate)).aggregate(
+            amount=Sum("amount"), tax=Sum("tax"))
+        out["lines"] = {"rate": Decimal(rate), "rate_display": fmt_rate(Decimal(rate)), "amount": lines["amount"] or zero, "tax": lines["tax"] or zero}
+    return out
 
 
 def invoices_chosen(*, user, ids) -> list[Invoice]:

@@ -56,13 +56,27 @@ def invoice_list(request):
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "invoicing/invoice_list.html", {
         "form": form, "page": page, "query": query.urlencode(), "is_hq": access.is_hq,
-        "totals": queries.invoice_list_totals(rows), "bulk_max": BULK_MAX, "bulk_key": uuid.uuid4().hex,
+        "totals": queries.invoice_list_totals(rows, rate=filters.get("rate")), "bulk_max": BULK_MAX, "bulk_key": uuid.uuid4().hex,
         "can_resend": access.can("invoice.resend"),
         "can_export": access.can("invoice.export"), "can_issue": access.can("invoice.issue"),
         "filtered": bool(filters and any(v not in (None, "") for k, v in filters.items() if k != "sort")),
-        "reasons": FAILURE_REASONS,
+        "reasons": FAILURE_REASONS, "drill": _drill_note(filters),
         "awaiting_code": 0 if filters.get("coding") else queries.awaiting_code_count(user=request.user),
     })
+
+
+def _drill_note(filters: dict) -> str:
+    """What the hidden filters a dashboard figure links with select, in words (empty when none is set)."""
+    parts = []
+    if filters.get("confirmed_from") or filters.get("confirmed_to"):
+        parts.append(_("开具日期 %(f)s 至 %(t)s") % {"f": filters.get("confirmed_from") or "…",
+                                                  "t": filters.get("confirmed_to") or "…"})
+    if filters.get("failed_from") or filters.get("failed_to"):
+        parts.append(_("%(f)s 至 %(t)s 期间开具失败过") % {"f": filters.get("failed_from") or "…",
+                                                     "t": filters.get("failed_to") or "…"})
+    if filters.get("rate") not in (None, ""):
+        parts.append(_("含税率 %(rate)s 的明细") % {"rate": fmt_rate(Decimal(filters["rate"]))})
+    return "；".join(parts)
 
 
 BULK_MAX = 200  # one request renders at most this many files; more would time out the page
