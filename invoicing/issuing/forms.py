@@ -115,6 +115,7 @@ class InvoiceHeaderForm(forms.Form):
                              error_messages={"max_length": _("备注最多450个字，请删减")},
                              widget=forms.Textarea(attrs={"rows": 2}))
     submission_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    saved_draft = forms.IntegerField(required=False, widget=forms.HiddenInput)  # the 草稿 it was reopened from
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
@@ -285,6 +286,13 @@ class IssueForm:
 
     def warnings_by_name(self) -> dict[str, list[str]]:
         return dict(self.manual.warnings) if self.manual else {}
+
+
+def issue_initial_copied(invoice) -> tuple[dict, list[dict]]:
+    """复制开票: an earlier invoice's buyer and lines as a new form (a new submission, not a correction)."""
+    header, rows = issue_initial_from_invoice(invoice)
+    del header["submission_key"]  # a fresh one: this is a new invoice, never a resend of the original
+    return header, rows
 
 
 def issue_initial_from_invoice(invoice) -> tuple[dict, list[dict]]:

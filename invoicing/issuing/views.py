@@ -25,6 +25,7 @@ from invoicing.documents.services import invoice_files_zip
 from invoicing.errors import ServiceError
 from invoicing.issuing import actions
 from invoicing.issuing import selectors as queries
+from invoicing.issuing.form_views import can_copy
 from invoicing.issuing.forms import InvoiceFilterForm
 from invoicing.models import Invoice
 from invoicing.models.invoices import FAILURE_REASONS
@@ -205,6 +206,7 @@ def invoice_detail(request, invoice_id: int):
         "edit": access.can("invoice.issue", store) and invoice.status in (S.FAILED, S.DRAFT),
         "resend": access.can("invoice.resend", store) and invoice.status == S.ISSUED,
         "download": invoice.status == S.ISSUED,
+        "copy": access.can("invoice.issue", store) and can_copy(invoice),
         "reverse_url": (reverse("invoicing:invoice_reverse", args=[invoice.pk])
                         if access.can("invoice.reverse_request", store) and invoice.status == S.ISSUED
                         and invoice.kind == Invoice.Kind.BLUE else ""),
