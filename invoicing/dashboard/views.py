@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from invoicing.dashboard.forms import DashboardFilterForm
 from invoicing.dashboard.selectors import dashboard_data
+from invoicing.taxcodes.reference import codes_by_short_name
 from stores.access import access_for
 
 CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 760, 240, 48, 64, 12, 28
@@ -75,7 +76,7 @@ def share_chart(categories: list[dict], top: int = 8) -> dict:
     return {"rows": rows, "h": 16 + 30 * len(rows), "w": 760, "bar_x": 150}
 
 
-def drill_links(board, *, store=None) -> dict:
+def drill_links(board, *, store=None, share=None) -> dict:
     """The invoice list filtered to exactly the invoices behind each figure (its totals row repeats the figure).
 
     Issued figures count blue invoices by the day the platform confirmed them, failures by the
@@ -104,6 +105,11 @@ def drill_links(board, *, store=None) -> dict:
             "issued": issued(*period, pk), "failed": failed(*period, pk),
             "backlog": url(status="backlog", store=pk), "stuck": url(status="stuck", store=pk),
         }
+    known = codes_by_short_name()
+    for row in (share or {}).get("rows", []):
+        # 其他 and the top-8 remainder are not one category the list can filter by.
+        row["link"] = (url(status="issued", confirmed_from=period[0], confirmed_to=period[1], store=selected,
+                           category=row["category"]) if row["category"] in known else "")
     return {
         "failures": [{**item, "link": failed(*period, selected, status="failed", reason=item["reason"])}
                      for item in board.failures],
@@ -126,7 +132,9 @@ def dashboard(request):
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     board = dashboard_data(user=request.user, date_from=data.get("date_from"), date_to=data.get("date_to"),
                            store=data.get("store"))
+    share = share_chart(board.categories)
     return render(request, "invoicing/dashboard.html", {
-        "form": form, "board": board, "links": drill_links(board, store=data.get("store")), "trend": trend_chart(board.trend), "share": share_chart(board.categories),
+        "form": form, "board": board, "links": drill_links(board, store=data.get("store"), share=share),
+        "trend": trend_chart(board.trend), "share": share,
         "store_filter": data.get("store"),
     })

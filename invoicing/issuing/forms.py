@@ -59,6 +59,7 @@ class InvoiceFilterForm(DateRangeMixin):
     confirmed_to = _hidden_date(_("开具日期到"))
     failed_from = _hidden_date(_("失败日期从"))
     failed_to = _hidden_date(_("失败日期到"))
+    category = forms.CharField(label=_("税收分类"), required=False, max_length=40, widget=forms.HiddenInput)
     rate = forms.ChoiceField(label=_("明细税率"), required=False, widget=forms.HiddenInput,
                              choices=[("", ""), *((str(r.normalize()), str(r)) for r in PLATFORM_RATES)])
     reason = forms.ChoiceField(label=_("失败原因"), required=False, choices=[("", _("全部")), *FAILURE_REASONS.items()])

@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.models import Exchange
 from invoicing.dashboard.selectors import stuck_backlog
 from invoicing.models import DeliveryAttempt, Invoice, InvoiceEvent, InvoiceLine
-from invoicing.rules.amounts import fmt_rate
+from invoicing.taxcodes.reference import codes_by_short_name
 
 SORT_FIELDS = {
     "-date": ("-created_at", "-id"),
@@ -51,8 +51,9 @@ def invoice_list(*, user, filters: dict):
         if filters.get("failed_to"):
             events = events.filter(created_at__lt=_day_start(filters["failed_to"] + timedelta(days=1), tz))
         qs = qs.filter(Exists(events))
-    if filters.get("rate") not in (None, ""):
-        qs = qs.filter(Exists(InvoiceLine.objects.filter(invoice=OuterRef("pk"), rate=Decimal(filters["rate"]))))
+    lines = _line_condition(filters)
+    if lines is not None:
+        qs = qs.filter(Exists(InvoiceLine.objects.filter(lines, invoice=OuterRef("pk"))))
     reason = filters.get("reason")
     if reason == "other":  # the day figures count an empty failure code as "other"
         qs = qs.filter(Q(failure_code="") | Q(failure_code="other"))
@@ -81,20 +82,34 @@ def _day_start(day, tz):
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
-def invoice_list_totals(qs, *, rate=None) -> dict:
+def _line_condition(filters: dict) -> Q | None:
+    """Which lines the rate and category filters ask for (None: no line filter)."""
+    condition = None
+    if filters.get("rate") not in (None, ""):
+        condition = Q(rate=Decimal(filters["rate"]))
+    if filters.get("category"):
+        category = Q(tax_code__in=sorted(codes_by_short_name().get(filters["category"], ())))
+        condition = category if condition is None else condition & category
+    return condition
+
+
+def invoice_list_totals(qs, *, filters: dict | None = None) -> dict:
     """Count and sums of the whole filtered list (every page); red invoices carry negative figures, so they net.
 
-    With ``rate``, also the sums of the lines at that rate (``lines``): the dashboard's tax per rate.
+    With a rate or category filter, also the sums of the matching lines (``lines``): what the
+    dashboard's tax per rate and category share count.
     """
     totals = qs.order_by().aggregate(count=Count("id"), amount=Sum("total_amount"), tax=Sum("total_tax"),
                                      with_tax=Sum("total_with_tax"))
     zero = Decimal("0.00")
     out = {"count": totals["count"], "amount": totals["amount"] or zero, "tax": totals["tax"] or zero,
            "with_tax": totals["with_tax"] or zero, "lines": None}
-    if rate not in (None, ""):
-        lines = InvoiceLine.objects.filter(invoice__in=qs.order_by().values("pk"), rate=Decimal(rate)).aggregate(
+    condition = _line_condition(filters or {})
+    if condition is not None:
+        lines = InvoiceLine.objects.filter(condition, invoice__in=qs.order_by().values("pk")).aggregate(
             amount=Sum("amount"), tax=Sum("tax"))
-        out["lines"] = {"rate": Decimal(rate), "rate_display": fmt_rate(Decimal(rate)), "amount": lines["amount"] or zero, "tax": lines["tax"] or zero}
+        amount, tax = lines["amount"] or zero, lines["tax"] or zero
+        out["lines"] = {"amount": amount, "tax": tax, "with_tax": amount + tax}
     return out
 
 

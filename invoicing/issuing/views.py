@@ -57,7 +57,7 @@ def invoice_list(request):
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "invoicing/invoice_list.html", {
         "form": form, "page": page, "query": query.urlencode(), "is_hq": access.is_hq,
-        "totals": queries.invoice_list_totals(rows, rate=filters.get("rate")), "bulk_max": BULK_MAX, "bulk_key": uuid.uuid4().hex,
+        "totals": queries.invoice_list_totals(rows, filters=filters), "bulk_max": BULK_MAX, "bulk_key": uuid.uuid4().hex,
         "can_resend": access.can("invoice.resend"),
         "can_export": access.can("invoice.export"), "can_issue": access.can("invoice.issue"),
         "filtered": bool(filters and any(v not in (None, "") for k, v in filters.items() if k != "sort")),
@@ -77,6 +77,8 @@ def _drill_note(filters: dict) -> str:
                                                      "t": filters.get("failed_to") or "…"})
     if filters.get("rate") not in (None, ""):
         parts.append(_("含税率 %(rate)s 的明细") % {"rate": fmt_rate(Decimal(filters["rate"]))})
+    if filters.get("category"):
+        parts.append(_("含“%(category)s”类明细") % {"category": filters["category"]})
     return "；".join(parts)
 
 

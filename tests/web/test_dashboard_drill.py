@@ -160,3 +160,13 @@ def test_the_list_says_which_dashboard_filter_it_shows(board):
     body = c.get(unescape(_links(r.content.decode())["issued"])).content.decode()
     assert "来自看板：开具日期" in body and 'id="drill-note"' in body
     assert 'type="hidden" name="confirmed_from"' in body
+
+
+def test_each_category_share_equals_the_matching_lines_of_its_list(board):
+    c, r = board
+    rows = [row for row in r.context["share"]["rows"] if row["link"]]
+    assert rows, "the board's invoices have categories"
+    for row in rows:
+        lines = _follow(c, row["link"])["lines"]
+        assert lines["with_tax"] == row["amount"], row["category"]
+    assert 'data-drill="category"' in r.content.decode()
