@@ -68,13 +68,13 @@ def invoice_create(request):
 
 def _new_form_start(request, stores) -> tuple[dict | None, list[dict] | None]:
     """A new manual invoice starts empty, from a saved 草稿 (``?draft=``) or copied from an invoice (``?copy=``)."""
-    draft_id, copy_id = request.GET.get("draft") or "", request.GET.get("copy") or ""
-    if draft_id.isdigit():
-        draft = saved_drafts.issue_draft_get(user=request.user, draft_id=int(draft_id))
+    draft_id, copy_id = saved_drafts.row_id(request.GET.get("draft")), saved_drafts.row_id(request.GET.get("copy"))
+    if draft_id is not None:
+        draft = saved_drafts.issue_draft_get(user=request.user, draft_id=draft_id)
         access_for(request).require("invoice.issue", draft.store)
         return saved_drafts.issue_draft_initial(draft)
-    if copy_id.isdigit():
-        original = queries.invoice_detail(user=request.user, invoice_id=int(copy_id))
+    if copy_id is not None:
+        original = queries.invoice_detail(user=request.user, invoice_id=copy_id)
         access_for(request).require("invoice.issue", original.store)
         if not can_copy(original):
             raise Http404
@@ -114,8 +114,8 @@ def _save_draft(request, *, stores):
     """保存草稿: keep the form as typed, checked only for which store it belongs to."""
     store = next((s for s in stores if str(s.pk) == (request.POST.get("store") or "")), stores[0])
     access_for(request).require("invoice.issue", store)
-    draft_id = request.POST.get("saved_draft") or ""
-    draft = saved_drafts.issue_draft_get(user=request.user, draft_id=int(draft_id)) if draft_id.isdigit() else None
+    draft_id = saved_drafts.row_id(request.POST.get("saved_draft"))
+    draft = saved_drafts.issue_draft_get(user=request.user, draft_id=draft_id) if draft_id is not None else None
     if draft is not None:
         access_for(request).require("invoice.issue", draft.store)
     saved_drafts.issue_draft_save(user=request.user, store=store, post=request.POST, draft=draft)

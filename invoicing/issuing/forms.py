@@ -116,7 +116,8 @@ class InvoiceHeaderForm(forms.Form):
                              error_messages={"max_length": _("备注最多450个字，请删减")},
                              widget=forms.Textarea(attrs={"rows": 2}))
     submission_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
-    saved_draft = forms.IntegerField(required=False, widget=forms.HiddenInput)  # the 草稿 it was reopened from
+    # the 草稿 it was reopened from (a bigint: a longer number is refused as a field error, not by the database)
+    saved_draft = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)

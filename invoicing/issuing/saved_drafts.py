@@ -20,6 +20,15 @@ _LINE_FIELDS = ("product", "name", "tax_code", "rate", "preferential", "spec", "
 _FILLED = ("name", "tax_code", "quantity", "price", "amount")
 
 
+MAX_ID = 2**63 - 1  # a bigint: a longer number in a URL or form is not a row, and must not reach the database
+
+
+def row_id(text) -> int | None:
+    """The id typed in a URL or posted by a form, or None when it cannot be one."""
+    text = str(text or "")
+    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
+
+
 def issue_drafts_for(*, user):
     return IssueDraft.objects.for_user(user).select_related("store", "created_by")
 

@@ -27,6 +27,7 @@ from invoicing.issuing import actions
 from invoicing.issuing import selectors as queries
 from invoicing.issuing.form_views import can_copy
 from invoicing.issuing.forms import InvoiceFilterForm
+from invoicing.issuing.saved_drafts import row_id
 from invoicing.models import Invoice
 from invoicing.models.invoices import FAILURE_REASONS
 from invoicing.rules.amounts import fmt_money, fmt_rate
@@ -94,7 +95,7 @@ def invoice_bulk(request):
     access.require("invoice.view")
     back = reverse("invoicing:invoice_list") + (f"?{request.POST['query']}" if request.POST.get("query") else "")
     action = request.POST.get("action") or ""
-    ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("ids") if v.isdigit()))
+    ids = list(dict.fromkeys(i for i in map(row_id, request.POST.getlist("ids")) if i is not None))
     if not ids:
         messages.error(request, _("请先勾选发票。"))
         return redirect(back)

@@ -140,3 +140,16 @@ def test_the_editing_of_a_failed_invoice_offers_no_draft(tenants, client_for):
     failed = make_invoice(tenants.a1, status=Invoice.Status.FAILED)
     body = client_for(tenants.clerk_a1).get(reverse("invoicing:invoice_edit", args=[failed.pk])).content.decode()
     assert 'value="save_draft"' not in body
+
+
+def test_ids_too_long_for_a_row_are_404_or_ignored_never_a_5xx(tenants, client_for):
+    c = client_for(tenants.clerk_a1)
+    huge = "9" * 30
+    assert c.get(f"{URL}?draft={huge}").status_code == 200  # not a draft: the empty form
+    assert c.get(f"{URL}?copy={huge}").status_code == 200
+    assert c.post(URL, {**form_data(tenants.a1), "saved_draft": huge, "step": "save_draft"}).status_code == 302
+    assert IssueDraft.objects.count() == 1
+    r = c.post(URL, {**form_data(tenants.a1), "saved_draft": huge, "step": "confirm"})
+    assert r.status_code == 200 and not Invoice.objects.exists()
+    r = c.post(reverse("invoicing:invoice_bulk"), {"action": "xml", "ids": [huge]}, follow=True)
+    assert r.status_code == 200 and "请先勾选发票。" in r.content.decode()
