@@ -11,7 +11,10 @@ from invoicing.summary import views as summary
 urlpatterns = [
     path("invoices/", invoices.invoice_list, name="invoice_list"),
     path("invoices/export.csv", invoices.invoice_export, name="invoice_export"),
+    path("invoices/bulk/", invoices.invoice_bulk, name="invoice_bulk"),
     path("invoices/new/", issue_form.invoice_create, name="invoice_create"),
+    path("invoices/drafts/", issue_form.draft_list, name="draft_list"),
+    path("invoices/drafts/<int:draft_id>/delete/", issue_form.draft_delete, name="draft_delete"),
     path("invoices/new/validate.json", issue_form.invoice_validate, name="invoice_validate"),
     path("invoices/lookup/products.json", issue_form.product_lookup, name="product_lookup"),
     path("invoices/lookup/buyers.json", issue_form.buyer_lookup, name="buyer_lookup"),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0009_tax_code_memory_rate'),
+        ('invoicing', '0010_delivered_count_blue_on_issue_day'),
         ('stores', '0003_company_tax_office_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
