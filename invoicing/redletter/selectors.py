@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from invoicing.models import BatchReversal, Invoice, InvoiceLine, RedLetterForm, RedLetterFormLine, UploadBatch
@@ -181,3 +181,15 @@ def reversible_invoices(*, company, store=None, date_from=None, date_to=None, nu
     if numbers:
         invoices = invoices.filter(number__in=numbers)
     return invoices.order_by("id")
+
+
+def batch_reversal_preview(invoices: QuerySet[Invoice], *, rows: int) -> dict:
+    """What a batch would reverse: count and totals of all ``invoices``, and the first ``rows`` of them."""
+    totals = invoices.aggregate(count=Count("id"), amount=Sum("total_amount"), tax=Sum("total_tax"),
+                                total=Sum("total_with_tax"))
+    return {**totals, "invoices": list(invoices.select_related("store")[:rows])}
+
+
+def batch_reversal_for_key(*, company, confirm_key: str) -> BatchReversal | None:
+    """The batch a confirmed preview already made, if any (a double-click confirms twice)."""
+    return BatchReversal.objects.filter(company=company, selection__confirm_key=confirm_key).first()
