@@ -136,6 +136,8 @@ def red_form_list(*, user, filters: dict | None = None) -> QuerySet[RedLetterFor
         forms = forms.filter(Q(state__in=RedLetterForm.AWAITING_STATES) | Q(approval=RedLetterForm.Approval.PENDING))
     if filters.get("state"):
         forms = forms.filter(state=filters["state"])
+    if filters.get("approval"):
+        forms = forms.filter(approval=filters["approval"])
     if filters.get("store"):
         forms = forms.filter(store=filters["store"])
     if filters.get("q"):
@@ -166,7 +168,7 @@ def time_left_label(form: RedLetterForm, *, now: datetime | None = None) -> str:
 
 
 def batch_reversal_list(*, user) -> QuerySet[BatchReversal]:
-    return BatchReversal.objects.for_user(user)
+    return BatchReversal.objects.for_user(user).select_related("created_by")
 
 
 def reversible_invoices(*, company, store=None, date_from=None, date_to=None, numbers=None) -> QuerySet[Invoice]:

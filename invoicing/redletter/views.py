@@ -38,7 +38,8 @@ def _invoice_for(request, invoice_id: int) -> Invoice:
 
 def _form_for(request, form_id: int) -> RedLetterForm:
     return get_object_or_404(
-        RedLetterForm.objects.for_user(request.user).select_related("company", "store", "blue_invoice", "red_invoice"),
+        RedLetterForm.objects.for_user(request.user).select_related("company", "store", "blue_invoice", "red_invoice",
+                                                                     "requested_by", "approved_by"),
         pk=form_id)
 
 
