@@ -51,3 +51,42 @@ def test_the_empty_tax_code_is_not_flagged_while_the_name_is_typed(tenants, new_
     page.locator("#id_lines-0-quantity").focus()
     page.wait_for_selector(".field.has-error:has(#id_lines-0-tax_code)")
     assert code.get_attribute("aria-invalid") == "true"
+
+
+def test_a_clerk_codes_the_waiting_line_and_submits_in_one_click(tenants, new_page):
+    """Item 15: the preselected rate is one the code allows, and 确认编码并提交开具 sends it on (double-click: once)."""
+    from audit.models import AuditEvent
+    from audit.services import Actor
+    from invoicing.api.parse import parse_order
+    from invoicing.models import Invoice
+    from invoicing.orders.services import order_receive_many
+    from invoicing.taxcodes.coding import AutoCoder
+
+    tenants.a.auto_code_threshold = Decimal("1.00")
+    tenants.a.save(update_fields=["auto_code_threshold"])
+    order = {"order_no": "BROWSER-CODE-2", "paid_at": "2025-01-01T10:00:00+08:00", "total": "113.00",
+             "lines": [{"name": "手工芝士蛋糕礼盒", "quantity": "2", "unit_price": "56.50"}]}
+    [outcome] = order_receive_many(store=tenants.a1, parsed_orders=[parse_order(order, coder=AutoCoder(tenants.a))],
+                                   actor=Actor.system())
+    invoice = outcome.order.invoices.get()
+    page = new_page(tenants.clerk_a1)
+    page.goto(f"/invoices/{invoice.pk}/")
+    form = page.locator("#coding-1")
+    radio = form.locator("input[name=tax_code]").first
+    assert radio.is_checked()
+    allowed = radio.get_attribute("data-rates").split(",")
+    assert page.input_value("#rate-1") == allowed[0]  # the code's general rate, not "按编码"
+    # Another suggestion moves the rate with it; the first again brings its rate back.
+    if form.locator("input[name=tax_code]").count() > 1:
+        second = form.locator("input[name=tax_code]").nth(1)
+        second.check()
+        assert page.input_value("#rate-1") in second.get_attribute("data-rates").split(",")
+        radio.check()
+        assert page.input_value("#rate-1") == allowed[0]
+    shot(page, "invoice_coding_default_rate")
+    form.locator("button", has_text="确认编码并提交开具").dblclick()
+    page.wait_for_selector("text=已提交开具")
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PENDING
+    assert AuditEvent.objects.filter(action="invoice.submit", object_id=str(invoice.pk)).count() == 1
+    assert not page.locator(".msg-error").count()
