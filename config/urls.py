@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.logout_view, name="logout"),
     path("accounts/password/", auth_views.password_change_view, name="password_change"),
     path("admin/rq/", include("django_rq.urls")),
+    path("jobs/", include("invoicing.monitor.urls")),
     path("admin/", admin.site.urls),
     path("", include("stores.urls")),
     path("", include("config.urls_settings")),

@@ -21,6 +21,7 @@ def navigation(request):
         ("audit:exchange_list", gettext_noop("平台交互日志"), "exchange.view"),
         ("audit:event_list", gettext_noop("审计记录"), "audit.view"),
         ("audit:report_list", gettext_noop("审计报告与导出"), "report.export"),
+        ("monitor:job_monitor", gettext_noop("任务监控"), "jobs.monitor"),
         ("settings:settings_home", gettext_noop("设置"), "settings.manage"),
     ]
     nav = []
