@@ -90,3 +90,59 @@ def test_a_clerk_codes_the_waiting_line_and_submits_in_one_click(tenants, new_pa
     assert invoice.status == Invoice.Status.PENDING
     assert AuditEvent.objects.filter(action="invoice.submit", object_id=str(invoice.pk)).count() == 1
     assert not page.locator(".msg-error").count()
+
+
+def test_hq_previews_a_batch_reversal_and_a_double_click_confirms_one_batch(tenants, new_page):
+    """Item 10: choosing a store shows what would be reversed; only the confirm starts it, once."""
+    from invoicing.models import BatchReversal, RedLetterForm
+    from tests.web.conftest import make_invoice
+
+    invoices = [make_invoice(tenants.a1, amount="100.00"), make_invoice(tenants.a1, amount="50.00")]
+    make_invoice(tenants.a2, amount="999.00")
+    page = new_page(tenants.hq_finance)
+    page.click("nav >> text=批量红冲")
+    page.select_option("#id_reason", "01")
+    page.select_option("#id_store", str(tenants.a1.pk))
+    page.click("button:has-text('预览要红冲的发票')")
+    page.wait_for_selector("#batch-preview")
+    assert not BatchReversal.objects.exists() and not RedLetterForm.objects.exists()
+    assert page.inner_text("#preview-count") == "2"
+    assert page.inner_text("#preview-total") == str(sum(i.total_with_tax for i in invoices))
+    assert page.locator("#batch-preview tbody tr:has(a)").count() == 2
+    shot(page, "batch_reversal_preview")
+    page.locator("#batch-confirm button[type=submit]").dblclick()
+    page.wait_for_selector("#batch-progress")
+    batch = BatchReversal.objects.get()
+    assert sorted(batch.items.values_list("invoice_id", flat=True)) == sorted(i.pk for i in invoices)
+    shot(page, "batch_reversal_started")
+
+
+@pytest.mark.parametrize("role", ["clerk_a1", "manager_a1", "hq_admin"])
+def test_each_role_lands_on_its_home_with_a_to_do_list(tenants, new_page, role):
+    """Item 17: the first screen after login, per role; the counts link to their lists."""
+    from invoicing.models import Invoice, RedLetterForm
+    from tests.web.conftest import make_invoice
+
+    make_invoice(tenants.a1, status=Invoice.Status.FAILED, failure_message="购方税号校验位错误")
+    make_invoice(tenants.a1, status=Invoice.Status.DRAFT)
+    make_invoice(tenants.a1)  # issued today
+    blue = make_invoice(tenants.a1)
+    RedLetterForm.objects.create(company=tenants.a, store=tenants.a1, blue_invoice=blue, reason="01", is_full=True,
+                                 amount=-blue.total_amount, tax=-blue.total_tax,
+                                 approval=RedLetterForm.Approval.PENDING, requested_by=tenants.clerk_a1)
+    user = getattr(tenants, role)
+    user.last_name, user.first_name = "陈", "静"
+    user.save()
+    page = new_page(user)
+    assert page.url.endswith("/")
+    assert "陈静" in page.inner_text("#greeting")
+    assert page.inner_text("#today-issued") == "2"
+    failed = page.locator("[data-todo=failed] a")
+    assert failed.inner_text().startswith("1")
+    approve = page.locator("[data-todo=approve] a")
+    assert approve.count() == (0 if role == "clerk_a1" else 1)
+    shot(page, f"home_{role}")
+    failed.click()
+    page.wait_for_selector("table")
+    assert "status=failed" in page.url
+    assert page.locator("table tbody tr").count() == 1
