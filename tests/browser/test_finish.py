@@ -146,3 +146,31 @@ def test_each_role_lands_on_its_home_with_a_to_do_list(tenants, new_page, role):
     page.wait_for_selector("table")
     assert "status=failed" in page.url
     assert page.locator("table tbody tr").count() == 1
+
+
+def test_hq_retries_a_failed_job_from_the_chinese_job_monitor_and_no_page_asks_for_a_missing_favicon(
+        tenants, new_page):
+    """Item 21 (and 16's favicon): 任务监控 from the navigation, one retry for a double-click."""
+    import django_rq
+    from rq.registry import FailedJobRegistry
+
+    from invoicing.models import BatchReversal
+    from tests.web.test_job_monitor import BATCH_JOB, fail_job
+
+    job = fail_job("default", BATCH_JOB, BatchReversal.objects.create(company=tenants.a, reason="01").pk)
+    page = new_page(tenants.hq_finance)
+    missing = []
+    page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
+    page.click("nav >> text=任务监控")
+    page.wait_for_selector("#failed-jobs")
+    row = page.locator(f'tr[data-job="{job.id}"]')
+    assert "批量红冲" in row.inner_text() and "税务平台暂时不可用" in row.inner_text()
+    shot(page, "job_monitor")
+    row.locator("button", has_text="重新执行").dblclick()
+    page.wait_for_selector("text=已重新排队：批量红冲")
+    queue = django_rq.get_queue("default")
+    assert queue.get_job_ids() == [job.id] and job.id not in FailedJobRegistry(queue=queue)
+    assert page.locator('#queue-counts tr[data-queue="default"] td[data-state="queued"]').inner_text() == "1"
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in missing if "favicon" in url], missing
