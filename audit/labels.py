@@ -24,6 +24,7 @@ ACTIONS = {
     "company.credentials_set": "设置税务平台接入凭据",
     "company.tax_office_code": "修改省级税务机关代码",
     "invoice.cancel": "取消开票",
+    "job.retry": "重试失败的后台任务",
     "invoice.correct": "更正发票信息",
     "invoice.create": "新建发票",
     "invoice.delivered": "发票已送达",
@@ -87,6 +88,7 @@ OBJECTS = {
     "invoicing.invoice": "发票",
     "invoicing.product": "商品",
     "audit.reportjob": "审计报告",
+    "rq.job": "后台任务",
 }
 
 CHANNELS = {"email": "电子邮件", "sms": "短信", "link": "链接", "api": "商城接口", "print": "打印"}

@@ -35,4 +35,5 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "catalogue.view": ALL,
     "catalogue.manage": frozenset({Role.HQ_ADMIN, Role.STORE_MANAGER}),
     "settings.manage": frozenset({Role.HQ_ADMIN}),
+    "jobs.monitor": HQ_ROLES,
 }
