@@ -105,6 +105,7 @@ def drill_links(board, *, store=None, share=None) -> dict:
             "today": issued(today.isoformat(), today.isoformat(), pk),
             "month": issued(today.replace(day=1).isoformat(), today.isoformat(), pk),
             "issued": issued(*period, pk), "failed": failed(*period, pk),
+            "amount": url(status="issued", confirmed_from=period[0], confirmed_to=period[1], store=pk),
             "backlog": url(status="backlog", store=pk), "stuck": url(status="stuck", store=pk),
         }
     known = codes_by_short_name()
