@@ -22,7 +22,9 @@ ACTIONS = {
     "batch_reversal.done": "批量红冲完成",
     "company.auto_code_threshold": "修改自动赋码阈值",
     "company.credentials_set": "设置税务平台接入凭据",
+    "company.tax_office_code": "修改省级税务机关代码",
     "invoice.cancel": "取消开票",
+    "job.retry": "重试失败的后台任务",
     "invoice.correct": "更正发票信息",
     "invoice.create": "新建发票",
     "invoice.delivered": "发票已送达",
@@ -67,6 +69,8 @@ ACTIONS = {
     "report.request": "申请生成审计报告",
     "report.retry": "重新生成审计报告",
     "store.created": "新建门店",
+    "summary.confirm": "汇总确认上传",
+    "summary.confirm_failed": "汇总确认未成功",
     "store.delivery_defaults_set": "设置门店交付方式",
     "store.rollout_changed": "修改门店自动开票比例",
     "store.updated": "修改门店信息",
@@ -84,6 +88,7 @@ OBJECTS = {
     "invoicing.invoice": "发票",
     "invoicing.product": "商品",
     "audit.reportjob": "审计报告",
+    "rq.job": "后台任务",
 }
 
 CHANNELS = {"email": "电子邮件", "sms": "短信", "link": "链接", "api": "商城接口", "print": "打印"}
@@ -107,6 +112,8 @@ SERVICES = {
     "CXCEZSBM": "查询差额征税编码",
     "LQSX_SWZJ_GT4_CXXNQYXX": "查询沙箱虚拟企业",
     "LQSX_SWZJ_GT4_QYXXCSH": "初始化沙箱虚拟企业",
+    "SCFPHZQRXX": "上传发票汇总确认信息",
+    "CXFPHZQRXX": "查询发票汇总确认信息",
 }
 
 # Automatic actors: Actor.job(name) and Actor.system(); a ``name:ref`` label keeps its reference.
@@ -172,6 +179,7 @@ FIELDS = {
     "blue_invoice": "原蓝字发票",
     "red_invoice": "红字发票",
     "message": "说明",
+    "month": "所属月份",
 }
 
 

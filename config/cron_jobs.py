@@ -33,3 +33,9 @@ PERIODIC_JOBS += [
     ("invoicing.delivery.jobs.delivery_sweep", "delivery", 600),
     ("audit.report_jobs.report_jobs_expire", "reports", 24 * 3600),
 ]
+
+# Monthly summary confirmation (汇总确认): the previous month's figures per company, stored from the
+# first run on the 1st (hourly, so a month is ready within the hour; confirmed months stay as they were).
+PERIODIC_JOBS += [
+    ("invoicing.summary.jobs.monthly_summaries_compute", "default", 3600),
+]

@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "stores.context_processors.navigation",
+                "invoicing.summary.context.summary_reminder",
             ],
         },
     },
@@ -219,6 +220,8 @@ TAX_STATUS_SYNC_LIMIT = env_int("TAX_STATUS_SYNC_LIMIT", 200, minimum=1)
 TAX_STATUS_SYNC_DAYS = env_int("TAX_STATUS_SYNC_DAYS", 30, minimum=1)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
 RED_LETTER_RESUBMIT_AFTER_S = env_int("RED_LETTER_RESUBMIT_AFTER_S", 600, minimum=1)
+# Monthly summary confirmation (汇总确认): HQ is reminded from the 1st until this day of the month.
+SUMMARY_CONFIRM_DEADLINE_DAY = env_int("SUMMARY_CONFIRM_DEADLINE_DAY", 15, minimum=1, maximum=28)
 
 # --- Delivery and reports ---------------------------------------------------------------------
 # Deliver every issued invoice automatically (e-mail / SMS from the order or the store's

@@ -18,6 +18,7 @@ urlpatterns = [
     path("settings/auto-code/", invoicing_settings.auto_code, name="auto_code"),
     path("settings/red-letter-policy/", invoicing_settings.red_letter_policy, name="red_letter_policy"),
     path("settings/credentials/", stores_settings.credentials_edit, name="credentials_edit"),
+    path("settings/tax-office/", stores_settings.tax_office_edit, name="tax_office_edit"),
     path("settings/integrations/", invoicing_settings.integrations, name="integrations"),
     path("settings/api-keys/<int:key_id>/revoke/", invoicing_settings.api_key_revoke, name="api_key_revoke"),
     path("settings/webhooks/<int:webhook_id>/deactivate/", invoicing_settings.webhook_deactivate,

@@ -22,6 +22,7 @@ from invoicing.models import ApiKey, RedLetterPolicy, StoreDeliveryDefaults, Web
 from invoicing.redletter.policy import red_letter_policy_set
 from invoicing.settings_forms import ApiKeyForm, AutoCodeForm, DeliveryDefaultsForm, RedLetterPolicyForm, WebhookForm
 from stores import services
+from stores.forms import TaxOfficeForm
 from stores.models import Membership, Store
 from stores.settings_views import admin_company
 
@@ -35,8 +36,10 @@ def settings_home(request):
     policy_form = RedLetterPolicyForm(initial={"clerk_requests_need_approval": policy is None
                                                or policy.clerk_requests_need_approval})
     auto_code_form = AutoCodeForm(initial={"auto_code_threshold": company.auto_code_threshold})
+    tax_office_form = TaxOfficeForm(initial={"tax_office_code": company.tax_office_code})
     return render(request, "invoicing/settings/home.html", {"company": company, "stores": stores, "members": members,
-                                                         "policy_form": policy_form, "auto_code_form": auto_code_form})
+                                                         "policy_form": policy_form, "auto_code_form": auto_code_form,
+                                                         "tax_office_form": tax_office_form})
 
 
 @login_required

@@ -194,3 +194,23 @@ class Clock(models.Model):
 
     def __str__(self):
         return f"{self.offset_seconds:+}s"
+
+
+class SummaryConfirmation(models.Model):
+    """A unit's monthly summary confirmation (SCFPHZQRXX): 1 已确认, 2 已取消; no row is 0 未确认."""
+
+    CONFIRMED = "1"
+    CANCELLED = "2"
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="summary_confirmations")
+    yf = models.CharField(max_length=7)  # yyyy-MM
+    state = models.CharField(max_length=1)
+    figures = models.JSONField()
+    confirmed_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "yf"], name="sandbox_summary_unit_month")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.yf} {self.state}"

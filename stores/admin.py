@@ -17,7 +17,8 @@ class CompanyAdminForm(forms.ModelForm):
     class Meta:
         model = Company
         fields = ["name", "tax_id", "address", "phone", "bank_name", "bank_account", "platform_unit_id",
-                  "platform_user_unit_id", "platform_sign_type", "drawer_name", "drawer_id_number"]
+                  "platform_user_unit_id", "platform_sign_type", "drawer_name", "drawer_id_number",
+                  "tax_office_code"]
 
 
 @admin.register(Company)

@@ -29,13 +29,16 @@ class DemoLogin:
     where: str
 
 
+# username, (family name, given name), role, store: people's names, so the header and 申请人 read as a person.
 DEMO_USERS = [
-    ("hq_admin", "总部 管理员", Role.HQ_ADMIN, None),
-    ("hq_finance", "总部 财务", Role.HQ_FINANCE, None),
-    ("manager_sh001", "南京东路 店长", Role.STORE_MANAGER, "SH001"),
-    ("clerk_sh001", "南京东路 开票员", Role.STORE_CLERK, "SH001"),
-    ("clerk_sh002", "徐家汇 开票员", Role.STORE_CLERK, "SH002"),
+    ("hq_admin", ("周", "敏"), Role.HQ_ADMIN, None),
+    ("hq_finance", ("王", "丽"), Role.HQ_FINANCE, None),
+    ("manager_sh001", ("李", "强"), Role.STORE_MANAGER, "SH001"),
+    ("clerk_sh001", ("陈", "静"), Role.STORE_CLERK, "SH001"),
+    ("clerk_sh002", ("刘", "洋"), Role.STORE_CLERK, "SH002"),
 ]
+# What earlier versions stored (first_name, last_name): a role and a place, renamed on the next start.
+_PLACEHOLDER_NAMES = {("管理员", "总部"), ("财务", "总部"), ("店长", "南京东路"), ("开票员", "南京东路"), ("开票员", "徐家汇")}
 
 
 def demo_password() -> str:
@@ -95,13 +98,15 @@ def seed_demo() -> tuple[Company, list[DemoLogin]]:
         stores[code] = store
     User = get_user_model()
     logins = []
-    for username, full_name, role, store_code in DEMO_USERS:
+    for username, (family, given), role, store_code in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            first, last = full_name.split(" ")
-            user = User.objects.create_user(username=username, password=demo_password(), first_name=last,
-                                            last_name=first, email=f"{username}@example.com",
+            user = User.objects.create_user(username=username, password=demo_password(), first_name=given,
+                                            last_name=family, email=f"{username}@example.com",
                                             is_staff=(role == Role.HQ_ADMIN))
+        elif (user.first_name, user.last_name) in _PLACEHOLDER_NAMES:
+            user.first_name, user.last_name = given, family
+            user.save(update_fields=["first_name", "last_name"])
         if role == Role.HQ_ADMIN:
             _grant_admin_view(user)
         store = stores[store_code] if store_code else None

@@ -8,6 +8,14 @@ from stores.models import Store
 from stores.roles import STORE_ROLES, Role
 
 
+class TaxOfficeForm(forms.Form):
+    tax_office_code = forms.RegexField(
+        label=_("省级税务机关代码（xsfsjswjgdm）"), regex=r"^1\d{10}$", required=False, max_length=11,
+        error_messages={"invalid": _("省级税务机关代码应为以1开头的11位数字，如 13100000000")},
+        help_text=_("汇总确认时上传。留空则按统一社会信用代码第3–4位（省份）推算；计划单列市（如深圳）请填写本地代码。"),
+    )
+
+
 class StoreForm(forms.ModelForm):
     class Meta:
         model = Store

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from invoicing.rules.taxid import check_uscc, province_office, region_code
+from invoicing.rules.taxid import TAX_OFFICE_CODE, check_uscc, province_tax_office_code, region_code
 from invoicing.taxcodes.policy import DEFAULT_AUTO_CODE_THRESHOLD
 from stores.roles import HQ_ROLES, STORE_ROLES, Role
 
@@ -49,6 +49,11 @@ class Company(models.Model):
         _("开票人身份证号码"), max_length=30, blank=True, default="",
         help_text=_("随每张发票报送税务平台（开票人证件号码）；留空则不报送"),
     )
+    tax_office_code = models.CharField(
+        _("省级税务机关代码"), max_length=11, blank=True, default="",
+        validators=[RegexValidator(TAX_OFFICE_CODE, _("省级税务机关代码应为以1开头的11位数字，如 13100000000"))],
+        help_text=_("留空时按统一社会信用代码第3–4位（省份）推算，如上海为 13100000000"),
+    )
     auto_code_threshold = models.DecimalField(
         _("自动赋码置信度阈值"), max_digits=4, decimal_places=2, default=DEFAULT_AUTO_CODE_THRESHOLD,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
@@ -73,9 +78,9 @@ class Company(models.Model):
         return region_code(self.tax_id)
 
     @property
-    def platform_province_office(self) -> str:
-        """The province tax office code (sjswjgdm, xsfsjswjgdm), from the tax id."""
-        return province_office(self.tax_id)
+    def effective_tax_office_code(self) -> str:
+        """The code set on the company, else the one derived from its tax id (xsfsjswjgdm)."""
+        return self.tax_office_code or province_tax_office_code(self.tax_id)
 
 
 class StoreQuerySet(models.QuerySet):

@@ -28,10 +28,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "invoice.export": ALL,
     "exchange.view": frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE, Role.STORE_MANAGER}),
     "dashboard.view": HQ_ROLES,
+    "summary.confirm": HQ_ROLES,
     "store.figures": ALL - {Role.STORE_CLERK},
     "audit.view": HQ_ROLES,
     "report.export": HQ_ROLES,
     "catalogue.view": ALL,
     "catalogue.manage": frozenset({Role.HQ_ADMIN, Role.STORE_MANAGER}),
     "settings.manage": frozenset({Role.HQ_ADMIN}),
+    "jobs.monitor": HQ_ROLES,
 }

@@ -60,6 +60,20 @@ def company_set_platform_credentials(*, company: Company, actor: Actor, unit_id:
 
 
 @transaction.atomic
+def company_set_tax_office_code(*, company: Company, actor: Actor, code: str) -> Company:
+    """Set (or clear, to derive it from the tax id) the province tax office code sent to the platform."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    before = company.tax_office_code
+    company.tax_office_code = Company._meta.get_field("tax_office_code").clean((code or "").strip(), company)
+    if company.tax_office_code == before:
+        return company
+    company.save(update_fields=["tax_office_code"])
+    audit_record(actor=actor, action="company.tax_office_code", obj=company, company=company,
+                 before={"tax_office_code": before}, after={"tax_office_code": company.tax_office_code})
+    return company
+
+
+@transaction.atomic
 def store_create(*, company: Company, actor: Actor, code: str, name: str, address: str = "",
                  rollout_percent: int = 0, manager_email: str = "", is_active: bool = True,
                  alert_failure_rate: int = 5, alert_backlog: int = 50) -> Store:

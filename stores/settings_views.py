@@ -21,6 +21,7 @@ from stores.forms import (
     CredentialsForm,
     MembershipGrantForm,
     StoreForm,
+    TaxOfficeForm,
 )
 from stores.models import Company, Membership, Store
 from stores.roles import Role
@@ -113,4 +114,19 @@ def membership_revoke(request, membership_id: int):
         return redirect("settings:settings_home")
     services.membership_revoke(actor=Actor.for_user(request.user), membership=membership)
     messages.success(request, _("角色已撤销。"))
+    return redirect("settings:settings_home")
+
+
+@login_required
+@require_POST
+def tax_office_edit(request):
+    company = admin_company(request)
+    form = TaxOfficeForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("tax_office_code", []):
+            messages.error(request, error)
+        return redirect("settings:settings_home")
+    services.company_set_tax_office_code(company=company, actor=Actor.for_user(request.user),
+                                         code=form.cleaned_data["tax_office_code"])
+    messages.success(request, _("省级税务机关代码已保存。"))
     return redirect("settings:settings_home")

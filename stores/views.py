@@ -2,15 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from stores.access import access_for
 from stores.models import Store
-
-
-@login_required
-def home(request):
-    access = access_for(request)
-    stores = Store.objects.for_user(request.user).select_related("company")
-    return render(request, "stores/home.html", {"stores": stores[:50], "is_hq": access.is_hq})
 
 
 @login_required

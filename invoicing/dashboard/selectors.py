@@ -2,15 +2,15 @@
 
 Every figure comes from the per-store, per-day aggregates (StoreDayStats, CategoryDayStats),
 so the cost grows with stores × days shown, never with the number of invoices ever issued. The
-one live read is the backlog: a COUNT of pending/uploading invoices, which the index
-(company, status, id) answers from the backlog rows alone.
+live reads are the backlog: a COUNT of pending/uploading invoices, which the index
+(company, status, id) answers from the backlog rows alone, and the tax per rate (``tax_by_rate``).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicing.dashboard.stats import LATENCY_BUCKETS_MS
-from invoicing.models import CategoryDayStats, Invoice, StoreDayStats
+from invoicing.models import CategoryDayStats, Invoice, InvoiceLine, StoreDayStats
 from invoicing.models.invoices import FAILURE_REASONS
+from invoicing.rules.amounts import fmt_rate
 from stores.models import Store
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,9 @@ class StoreRow:
     store: Store
     issued_today: int = 0
     issued_month: int = 0
-    issued: int = 0
-    amount: Decimal = Decimal("0.00")
+    issued: int = 0  # blue invoices
+    red: int = 0  # red invoices issued in the range
+    amount: Decimal = Decimal("0.00")  # 价税合计, net of red
     failed: int = 0
     delivered: int = 0
     pending: int = 0
@@ -117,15 +119,25 @@ class Dashboard:
     date_from: date
     date_to: date
     rows: list[StoreRow]
-    trend: list[dict]  # day, count, amount (every day of the range, zeros included)
+    trend: list[dict]  # day, count (blue), amount (net of red) for every day of the range, zeros included
     categories: list[dict]  # category, count, amount, share
     failures: list[dict]  # reason, label, count
     alerts: list[Alert]
     totals: dict
+    previous: dict  # the same figures over the period of the same length just before
+    previous_from: date
+    previous_to: date
+    rates: list[dict]  # rate, count, amount, tax of the issued lines per rate (red netted)
 
 
 def _store_ids(stores) -> list[int]:
     return [s.pk for s in stores]
+
+
+def stuck_backlog(*, now) -> Q:
+    """Backlog that has not moved for too long: the 超时 figure, and the invoice list it links to."""
+    return (Q(status=Invoice.Status.PENDING, updated_at__lt=now - PENDING_STUCK)
+            | Q(status=Invoice.Status.UPLOADING, updated_at__lt=now - UPLOADING_STUCK))
 
 
 def backlog_by_store(*, stores, now=None) -> dict[int, dict]:
@@ -141,8 +153,7 @@ def backlog_by_store(*, stores, now=None) -> dict[int, dict]:
         .annotate(
             pending=Count("id", filter=Q(status=Invoice.Status.PENDING)),
             uploading=Count("id", filter=Q(status=Invoice.Status.UPLOADING)),
-            stuck=Count("id", filter=Q(status=Invoice.Status.PENDING, updated_at__lt=now - PENDING_STUCK)
-                        | Q(status=Invoice.Status.UPLOADING, updated_at__lt=now - UPLOADING_STUCK)),
+            stuck=Count("id", filter=stuck_backlog(now=now)),
         )
         .order_by()
     )
@@ -183,6 +194,7 @@ def dashboard_data(*, user, date_from: date | None = None, date_to: date | None 
         .values("store_id")
         .annotate(
             issued=Sum("issued_count", filter=in_range), amount=Sum("issued_amount", filter=in_range),
+            red=Sum("red_issued_count", filter=in_range), red_amount=Sum("red_issued_amount", filter=in_range),
             failed=Sum("failed_count", filter=in_range), delivered=Sum("delivered_count", filter=in_range),
             today=Sum("issued_count", filter=Q(day=today)),
             month=Sum("issued_count", filter=Q(day__gte=month_start, day__lte=today)),
@@ -192,7 +204,9 @@ def dashboard_data(*, user, date_from: date | None = None, date_to: date | None 
     for agg in per_store:
         row = rows[agg["store_id"]]
         row.issued, row.failed = agg["issued"] or 0, agg["failed"] or 0
-        row.amount = agg["amount"] or Decimal("0.00")
+        # Net of red, like the category chart and the reconciliation export (red amounts are negative).
+        row.red = agg["red"] or 0
+        row.amount = (agg["amount"] or Decimal("0.00")) + (agg["red_amount"] or Decimal("0.00"))
         row.delivered, row.issued_today, row.issued_month = agg["delivered"] or 0, agg["today"] or 0, agg["month"] or 0
     for store_id, key, total in _json_sums(column="latency_buckets", store_ids=ids, date_from=date_from,
                                            date_to=date_to, by_store=True):
@@ -204,13 +218,15 @@ def dashboard_data(*, user, date_from: date | None = None, date_to: date | None 
     by_day = {
         item["day"]: item
         for item in StoreDayStats.objects.filter(store_id__in=ids).filter(in_range).values("day")
-        .annotate(count=Sum("issued_count"), amount=Sum("issued_amount")).order_by()
+        .annotate(count=Sum("issued_count"), amount=Sum("issued_amount"), red_amount=Sum("red_issued_amount"))
+        .order_by()
     }
     trend = []
     day = date_from
     while day <= date_to:
         item = by_day.get(day, {})
-        trend.append({"day": day, "count": item.get("count") or 0, "amount": item.get("amount") or Decimal("0.00")})
+        amount = (item.get("amount") or Decimal("0.00")) + (item.get("red_amount") or Decimal("0.00"))
+        trend.append({"day": day, "count": item.get("count") or 0, "amount": amount})
         day += timedelta(days=1)
 
     categories = list(
@@ -237,13 +253,55 @@ def dashboard_data(*, user, date_from: date | None = None, date_to: date | None 
                                 stuck=row.stuck)
         alerts += row.alerts
     totals = {
-        "issued": sum(r.issued for r in store_rows), "amount": sum((r.amount for r in store_rows), Decimal("0.00")),
+        "issued": sum(r.issued for r in store_rows), "red": sum(r.red for r in store_rows), "amount": sum((r.amount for r in store_rows), Decimal("0.00")),
         "failed": sum(r.failed for r in store_rows), "backlog": sum(r.backlog for r in store_rows),
         "stuck": sum(r.stuck for r in store_rows), "today": sum(r.issued_today for r in store_rows),
     }
     totals["failure_rate"] = percent(totals["failed"], totals["issued"] + totals["failed"])
+    previous_to = date_from - timedelta(days=1)
+    previous_from = previous_to - (date_to - date_from)
+    previous = period_totals(store_ids=ids, date_from=previous_from, date_to=previous_to)
+    for name in ("issued", "amount", "failed"):
+        totals[f"{name}_change"] = change_percent(totals[name], previous[name])
     return Dashboard(date_from=date_from, date_to=date_to, rows=store_rows, trend=trend, categories=categories,
-                     failures=failures, alerts=alerts, totals=totals)
+                     failures=failures, alerts=alerts, totals=totals, previous=previous,
+                     previous_from=previous_from, previous_to=previous_to,
+                     rates=tax_by_rate(store_ids=ids, date_from=date_from, date_to=date_to))
+
+
+def period_totals(*, store_ids: list[int], date_from: date, date_to: date) -> dict:
+    """区间开具, 区间金额 and failures of a period, from the day figures (for this period against the last)."""
+    agg = StoreDayStats.objects.filter(store_id__in=store_ids, day__gte=date_from, day__lte=date_to).aggregate(
+        issued=Sum("issued_count"), amount=Sum("issued_amount"), failed=Sum("failed_count"))
+    return {"issued": agg["issued"] or 0, "amount": agg["amount"] or Decimal("0.00"), "failed": agg["failed"] or 0}
+
+
+def change_percent(current, previous) -> Decimal | None:
+    """+12.5 for a rise of an eighth; None when the last period had nothing to compare with."""
+    if not previous:
+        return None
+    return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def tax_by_rate(*, store_ids: list[int], date_from: date, date_to: date) -> list[dict]:
+    """金额 and 税额 per rate of the lines of invoices confirmed in the period, red invoices netting out.
+
+    A live read (the day figures do not keep rates): one grouped query over the period's lines;
+    its cost grows with the invoices of the period shown, unlike the figures above.
+    """
+    if not store_ids:
+        return []
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(date_from, time.min, tzinfo=tz)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+    rows = (InvoiceLine.objects.filter(invoice__store_id__in=store_ids, invoice__status=Invoice.Status.ISSUED,
+                                       invoice__confirmed_at__gte=start, invoice__confirmed_at__lt=end,
+                                       rate__isnull=False)
+            .values("rate").annotate(amount=Sum("amount"), tax=Sum("tax"), count=Count("invoice_id", distinct=True))
+            .order_by("-rate"))
+    return [{"rate": r["rate"], "rate_display": fmt_rate(r["rate"]), "amount": r["amount"] or Decimal("0.00"),
+             "tax": r["tax"] or Decimal("0.00"), "count": r["count"]} for r in rows]
 
 
 def _today_rows(stores) -> dict[int, tuple[int, int]]:

@@ -258,10 +258,15 @@ def _record(invoice: Invoice, *, request_id, channel, masked, try_no, trigger, a
         state.delivered_at, state.delivery_channel, state.last_error = now, channel, ""
         if first:
             state.first_delivered_at = now
-            # The dashboard counts delivered invoices, not messages: only the first success counts.
-            stats = StatsDelta()
-            stats.add(store_id=invoice.store_id, company_id=invoice.company_id, moment=now, delivered_count=1)
-            stats.write()
+            # The dashboard's 已送达 is the share of the blue invoices issued that day that reached the
+            # buyer: invoices, not messages (only the first success counts), blue only (a red
+            # invoice's delivery would count against no issued one: 200%), on the issue day (a
+            # delivery after midnight would count against the next day's invoices).
+            if invoice.kind == Invoice.Kind.BLUE:
+                stats = StatsDelta()
+                stats.add(store_id=invoice.store_id, company_id=invoice.company_id,
+                          moment=invoice.confirmed_at or now, delivered_count=1)
+                stats.write()
     else:
         state.last_error = error
     state.save()

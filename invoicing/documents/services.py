@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
+import zipfile
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -46,3 +48,14 @@ def _store(invoice: Invoice, kind: str, content: bytes) -> InvoiceFile:
         logger.info("invoice %s %s already rendered by another worker", invoice.pk, kind)
         return InvoiceFile.objects.get(invoice=invoice, kind=kind)
     return row
+
+
+def invoice_files_zip(*, invoices, kind: str) -> bytes:
+    """One zip of the issued invoices' stored files of ``kind`` (rendering the missing ones), named by number."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for invoice in invoices:
+            stored = invoice_files_ensure(invoice=invoice, kinds=(kind,))[kind]
+            with stored.file.open("rb") as handle:
+                archive.writestr(f"{invoice.number}.{kind}", handle.read())
+    return buffer.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +23,7 @@ from invoicing.issuing.pipeline import REUSABLE_NUMBER_FAILURES, schedule_compan
 from invoicing.issuing.transitions import begin, record_transitions
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Order
 from invoicing.rules.invoice import InvoiceDraft
-from invoicing.taxcodes.coding import remember_accepted, uncoded_lines
+from invoicing.taxcodes.coding import invoice_line_code_choose, remember_accepted, uncoded_lines
 
 S = Invoice.Status
 
@@ -195,6 +196,26 @@ def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
     record_transitions([t], actor=actor, action="invoice.submit", update_fields=["status"])
     transaction.on_commit(lambda: schedule_company_batch(invoice.company_id))
     return invoice
+
+
+@transaction.atomic
+def invoice_line_code_and_submit(*, invoice: Invoice, line_no: int, tax_code: str, actor: Actor,
+                                 rate: Decimal | None = None) -> Invoice:
+    """码并提交: code a waiting line and, when no line waits any more, submit the invoice in the same step.
+
+    The same click twice (a double-click) codes and submits once: the second finds the line coded
+    with this code and the invoice gone on to the pipeline, and answers with it unchanged.
+    """
+    try:
+        invoice_line_code_choose(invoice=invoice, line_no=line_no, tax_code=tax_code, rate=rate, actor=actor)
+    except ServiceError as exc:
+        already = InvoiceLine.objects.filter(invoice_id=invoice.pk, line_no=line_no, tax_code=tax_code.strip())
+        if exc.code == "invoice_not_draft" and tax_code.strip() and already.exists():
+            return Invoice.objects.get(pk=invoice.pk)
+        raise
+    if uncoded_lines(invoice):
+        return Invoice.objects.get(pk=invoice.pk)  # other lines still wait: the clerk codes them next
+    return invoice_submit(invoice=invoice, actor=actor)
 
 
 @transaction.atomic

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.services import Actor
 from invoicing.catalogue import selectors as catalogue_selectors
 from invoicing.errors import ServiceError
+from invoicing.issuing import saved_drafts
 from invoicing.issuing import selectors as queries
 from invoicing.issuing.actions import invoice_correct_and_resubmit, invoice_create_manual
-from invoicing.issuing.forms import IssueForm, issue_initial_from_invoice
+from invoicing.issuing.forms import IssueForm, issue_initial_copied, issue_initial_from_invoice
 from invoicing.models import Invoice
 from invoicing.rules.amounts import fmt_money, fmt_number, fmt_rate
 from stores.access import access_for
@@ -65,6 +66,63 @@ def invoice_create(request):
     return _issue(request, stores=stores, invoice=None)
 
 
+def _new_form_start(request, stores) -> tuple[dict | None, list[dict] | None]:
+    """A new manual invoice starts empty, from a saved 草稿 (``?draft=``) or copied from an invoice (``?copy=``)."""
+    draft_id, copy_id = saved_drafts.row_id(request.GET.get("draft")), saved_drafts.row_id(request.GET.get("copy"))
+    if draft_id is not None:
+        draft = saved_drafts.issue_draft_get(user=request.user, draft_id=draft_id)
+        access_for(request).require("invoice.issue", draft.store)
+        return saved_drafts.issue_draft_initial(draft)
+    if copy_id is not None:
+        original = queries.invoice_detail(user=request.user, invoice_id=copy_id)
+        access_for(request).require("invoice.issue", original.store)
+        if not can_copy(original):
+            raise Http404
+        header, rows = issue_initial_copied(original)
+        if not any(s.pk == original.store_id for s in stores):
+            header.pop("store")
+        return header, rows
+    return None, None
+
+
+def can_copy(invoice: Invoice) -> bool:
+    """A blue invoice whose every line has its rate (a red one is copied from its blue original)."""
+    return invoice.kind == Invoice.Kind.BLUE and not invoice.lines.filter(rate__isnull=True).exists()
+
+
+@login_required
+@require_GET
+def draft_list(request):
+    """草稿: the manual invoices saved half-done, of the stores the user may issue for."""
+    access = access_for(request)
+    access.require("invoice.issue")
+    drafts = [d for d in saved_drafts.issue_drafts_for(user=request.user) if access.can("invoice.issue", d.store)]
+    return render(request, "invoicing/draft_list.html", {"drafts": drafts})
+
+
+@login_required
+@require_POST
+def draft_delete(request, draft_id: int):
+    draft = saved_drafts.issue_draft_get(user=request.user, draft_id=draft_id)
+    access_for(request).require("invoice.issue", draft.store)
+    saved_drafts.issue_draft_delete(draft=draft)
+    messages.success(request, _("草稿已删除。"))
+    return redirect("invoicing:draft_list")
+
+
+def _save_draft(request, *, stores):
+    """保存草稿: keep the form as typed, checked only for which store it belongs to."""
+    store = next((s for s in stores if str(s.pk) == (request.POST.get("store") or "")), stores[0])
+    access_for(request).require("invoice.issue", store)
+    draft_id = saved_drafts.row_id(request.POST.get("saved_draft"))
+    draft = saved_drafts.issue_draft_get(user=request.user, draft_id=draft_id) if draft_id is not None else None
+    if draft is not None:
+        access_for(request).require("invoice.issue", draft.store)
+    saved_drafts.issue_draft_save(user=request.user, store=store, post=request.POST, draft=draft)
+    messages.success(request, _("已保存为草稿，可在“草稿”中继续填写。"))
+    return redirect("invoicing:draft_list")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def invoice_edit(request, invoice_id: int):
@@ -84,11 +142,13 @@ def invoice_edit(request, invoice_id: int):
 def _issue(request, *, stores, invoice: Invoice | None):
     template = {"stores": stores, "invoice": invoice}
     if request.method == "GET":
-        initial, lines_initial = (issue_initial_from_invoice(invoice) if invoice else (None, None))
+        initial, lines_initial = (issue_initial_from_invoice(invoice) if invoice else _new_form_start(request, stores))
         form = IssueForm(stores=stores, initial=initial, lines_initial=lines_initial)
         return render(request, "invoicing/issue_form.html", {**template, "form": form})
-    form = IssueForm(request.POST, stores=stores)
     step = request.POST.get("step", "preview")
+    if step == "save_draft" and invoice is None:
+        return _save_draft(request, stores=stores)
+    form = IssueForm(request.POST, stores=stores)
     if step == "edit" or not form.is_valid():
         if step == "edit":
             form.is_valid()  # keep the values; errors are shown only if any
@@ -114,11 +174,19 @@ def _issue(request, *, stores, invoice: Invoice | None):
                 return redirect("invoicing:invoice_detail", invoice_id=earlier)
             invoice = invoice_create_manual(store=store, actor=actor, manual=form.manual)
             cache.set(key, invoice.pk, 24 * 3600)
+            _drop_issued_draft(request, form.header.cleaned_data.get("saved_draft"))
             messages.success(request, _("发票已提交开具，正在上传税务平台。"))
     except ServiceError as exc:
         form.header.add_error(None, exc.message)
         return render(request, "invoicing/issue_form.html", {**template, "form": form})
     return redirect("invoicing:invoice_detail", invoice_id=invoice.pk)
+
+
+def _drop_issued_draft(request, draft_id: int | None) -> None:
+    """The 草稿 an invoice was issued from is done with (one the user may not see is left alone)."""
+    draft = saved_drafts.issue_drafts_for(user=request.user).filter(pk=draft_id).first() if draft_id else None
+    if draft is not None:
+        saved_drafts.issue_draft_delete(draft=draft)
 
 
 @login_required

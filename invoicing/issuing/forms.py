@@ -15,7 +15,7 @@ from invoicing.issuing.drafts import EnteredLine, ManualDraft, manual_draft_buil
 from invoicing.models import Invoice
 from invoicing.models.invoices import FAILURE_REASONS
 from invoicing.rules import limits
-from invoicing.rules.invoice import ORDINARY, RATE_CHOICES, SPECIAL
+from invoicing.rules.invoice import ORDINARY, PLATFORM_RATES, RATE_CHOICES, SPECIAL
 from stores.models import Store
 
 SORTS = [
@@ -39,11 +39,29 @@ def _money_field(label: str, **kwargs) -> forms.DecimalField:
     )
 
 
+# Status filters that are not one status: the dashboard's backlog figures link to them.
+BACKLOG, STUCK = "backlog", "stuck"
+
+
+def _hidden_date(label: str) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=forms.HiddenInput)
+
+
 class InvoiceFilterForm(DateRangeMixin):
     q = forms.CharField(label=_("购方名称或税号"), required=False, max_length=200)
     number = forms.CharField(label=_("发票号码"), required=False, max_length=20)
     order_no = forms.CharField(label=_("订单号"), required=False, max_length=64)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部")), *Invoice.Status.choices])
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[
+        ("", _("全部")), *Invoice.Status.choices, (BACKLOG, _("积压（待开具或上传中）")), (STUCK, _("积压超时"))])
+    kind = forms.ChoiceField(label=_("蓝/红"), required=False, choices=[("", _("全部")), *Invoice.Kind.choices])
+    # What the dashboard's figures count by (hidden: the list shows them as a note with a way back).
+    confirmed_from = _hidden_date(_("开具日期从"))
+    confirmed_to = _hidden_date(_("开具日期到"))
+    failed_from = _hidden_date(_("失败日期从"))
+    failed_to = _hidden_date(_("失败日期到"))
+    category = forms.CharField(label=_("税收分类"), required=False, max_length=40, widget=forms.HiddenInput)
+    rate = forms.ChoiceField(label=_("明细税率"), required=False, widget=forms.HiddenInput,
+                             choices=[("", ""), *((str(r.normalize()), str(r)) for r in PLATFORM_RATES)])
     reason = forms.ChoiceField(label=_("失败原因"), required=False, choices=[("", _("全部")), *FAILURE_REASONS.items()])
     amount_min = _money_field(_("最小价税合计"))
     amount_max = _money_field(_("最大价税合计"))
@@ -98,6 +116,8 @@ class InvoiceHeaderForm(forms.Form):
                              error_messages={"max_length": _("备注最多450个字，请删减")},
                              widget=forms.Textarea(attrs={"rows": 2}))
     submission_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    # the 草稿 it was reopened from (a bigint: a longer number is refused as a field error, not by the database)
+    saved_draft = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,6 +288,13 @@ class IssueForm:
 
     def warnings_by_name(self) -> dict[str, list[str]]:
         return dict(self.manual.warnings) if self.manual else {}
+
+
+def issue_initial_copied(invoice) -> tuple[dict, list[dict]]:
+    """复制开票: an earlier invoice's buyer and lines as a new form (a new submission, not a correction)."""
+    header, rows = issue_initial_from_invoice(invoice)
+    del header["submission_key"]  # a fresh one: this is a new invoice, never a resend of the original
+    return header, rows
 
 
 def issue_initial_from_invoice(invoice) -> tuple[dict, list[dict]]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from audit.models import Exchange
+from invoicing.dashboard.selectors import stuck_backlog
 from invoicing.models import DeliveryAttempt, Invoice, InvoiceEvent, InvoiceLine
+from invoicing.taxcodes.reference import codes_by_short_name
 
 SORT_FIELDS = {
     "-date": ("-created_at", "-id"),
@@ -26,8 +29,31 @@ def invoice_list(*, user, filters: dict):
         qs = qs.filter(created_at__gte=datetime.combine(filters["date_from"], time.min, tzinfo=tz))
     if filters.get("date_to"):
         qs = qs.filter(created_at__lt=datetime.combine(filters["date_to"] + timedelta(days=1), time.min, tzinfo=tz))
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
+    status = filters.get("status")
+    if status == "backlog":
+        qs = qs.filter(status__in=[Invoice.Status.PENDING, Invoice.Status.UPLOADING])
+    elif status == "stuck":
+        qs = qs.filter(stuck_backlog(now=timezone.now()))
+    elif status:
+        qs = qs.filter(status=status)
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    # The dashboard counts an invoice on the day the platform confirmed it (dashboard.stats).
+    if filters.get("confirmed_from"):
+        qs = qs.filter(confirmed_at__gte=_day_start(filters["confirmed_from"], tz))
+    if filters.get("confirmed_to"):
+        qs = qs.filter(confirmed_at__lt=_day_start(filters["confirmed_to"] + timedelta(days=1), tz))
+    # …and a failure on the day it happened, which the timeline keeps.
+    if filters.get("failed_from") or filters.get("failed_to"):
+        events = InvoiceEvent.objects.filter(invoice=OuterRef("pk"), status_to=Invoice.Status.FAILED)
+        if filters.get("failed_from"):
+            events = events.filter(created_at__gte=_day_start(filters["failed_from"], tz))
+        if filters.get("failed_to"):
+            events = events.filter(created_at__lt=_day_start(filters["failed_to"] + timedelta(days=1), tz))
+        qs = qs.filter(Exists(events))
+    lines = _line_condition(filters)
+    if lines is not None:
+        qs = qs.filter(Exists(InvoiceLine.objects.filter(lines, invoice=OuterRef("pk"))))
     reason = filters.get("reason")
     if reason == "other":  # the day figures count an empty failure code as "other"
         qs = qs.filter(Q(failure_code="") | Q(failure_code="other"))
@@ -50,6 +76,47 @@ def invoice_list(*, user, filters: dict):
     if filters.get("coding") == "awaiting":
         qs = awaiting_code(qs)
     return qs.order_by(*SORT_FIELDS.get(filters.get("sort") or "-date", SORT_FIELDS["-date"]))
+
+
+def _day_start(day, tz):
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def _line_condition(filters: dict) -> Q | None:
+    """Which lines the rate and category filters ask for (None: no line filter)."""
+    condition = None
+    if filters.get("rate") not in (None, ""):
+        condition = Q(rate=Decimal(filters["rate"]))
+    if filters.get("category"):
+        category = Q(tax_code__in=sorted(codes_by_short_name().get(filters["category"], ())))
+        condition = category if condition is None else condition & category
+    return condition
+
+
+def invoice_list_totals(qs, *, filters: dict | None = None) -> dict:
+    """Count and sums of the whole filtered list (every page); red invoices carry negative figures, so they net.
+
+    With a rate or category filter, also the sums of the matching lines (``lines``): what the
+    dashboard's tax per rate and category share count.
+    """
+    totals = qs.order_by().aggregate(count=Count("id"), amount=Sum("total_amount"), tax=Sum("total_tax"),
+                                     with_tax=Sum("total_with_tax"))
+    zero = Decimal("0.00")
+    out = {"count": totals["count"], "amount": totals["amount"] or zero, "tax": totals["tax"] or zero,
+           "with_tax": totals["with_tax"] or zero, "lines": None}
+    condition = _line_condition(filters or {})
+    if condition is not None:
+        lines = InvoiceLine.objects.filter(condition, invoice__in=qs.order_by().values("pk")).aggregate(
+            amount=Sum("amount"), tax=Sum("tax"))
+        amount, tax = lines["amount"] or zero, lines["tax"] or zero
+        out["lines"] = {"amount": amount, "tax": tax, "with_tax": amount + tax}
+    return out
+
+
+def invoices_chosen(*, user, ids) -> list[Invoice]:
+    """The invoices a user ticked in the list, of those they may see (others are silently not there)."""
+    return list(Invoice.objects.for_user(user).select_related("store", "company")
+                .filter(pk__in=ids).order_by("created_at", "id"))
 
 
 def awaiting_code(qs):

@@ -57,6 +57,8 @@ class ReverseForm(forms.Form):
 class FormFilterForm(forms.Form):
     pending = forms.BooleanField(label=_("只看待处理"), required=False)
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(RedLetterForm.State.choices))
+    approval = forms.ChoiceField(label=_("审批"), required=False,
+                                 choices=[("", _("全部"))] + list(RedLetterForm.Approval.choices))
     q = forms.CharField(label=_("确认单/蓝字发票号码"), required=False, max_length=40)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from invoicing.models import BatchReversal, Invoice, InvoiceLine, RedLetterForm, RedLetterFormLine, UploadBatch
@@ -137,6 +137,8 @@ def red_form_list(*, user, filters: dict | None = None) -> QuerySet[RedLetterFor
         forms = forms.filter(Q(state__in=RedLetterForm.AWAITING_STATES) | Q(approval=RedLetterForm.Approval.PENDING))
     if filters.get("state"):
         forms = forms.filter(state=filters["state"])
+    if filters.get("approval"):
+        forms = forms.filter(approval=filters["approval"])
     if filters.get("store"):
         forms = forms.filter(store=filters["store"])
     if filters.get("q"):
@@ -167,7 +169,7 @@ def time_left_label(form: RedLetterForm, *, now: datetime | None = None) -> str:
 
 
 def batch_reversal_list(*, user) -> QuerySet[BatchReversal]:
-    return BatchReversal.objects.for_user(user)
+    return BatchReversal.objects.for_user(user).select_related("created_by")
 
 
 def reversible_invoices(*, company, store=None, date_from=None, date_to=None, numbers=None) -> QuerySet[Invoice]:
@@ -182,3 +184,15 @@ def reversible_invoices(*, company, store=None, date_from=None, date_to=None, nu
     if numbers:
         invoices = invoices.filter(number__in=numbers)
     return invoices.order_by("id")
+
+
+def batch_reversal_preview(invoices: QuerySet[Invoice], *, rows: int) -> dict:
+    """What a batch would reverse: count and totals of all ``invoices``, and the first ``rows`` of them."""
+    totals = invoices.aggregate(count=Count("id"), amount=Sum("total_amount"), tax=Sum("total_tax"),
+                                total=Sum("total_with_tax"))
+    return {**totals, "invoices": list(invoices.select_related("store")[:rows])}
+
+
+def batch_reversal_for_key(*, company, confirm_key: str) -> BatchReversal | None:
+    """The batch a confirmed preview already made, if any (a double-click confirms twice)."""
+    return BatchReversal.objects.filter(company=company, selection__confirm_key=confirm_key).first()

@@ -6,6 +6,7 @@ Views parse, authorise (another store's row is a 404), call one service and resp
 from __future__ import annotations
 
 import csv
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,7 +38,8 @@ def _invoice_for(request, invoice_id: int) -> Invoice:
 
 def _form_for(request, form_id: int) -> RedLetterForm:
     return get_object_or_404(
-        RedLetterForm.objects.for_user(request.user).select_related("company", "store", "blue_invoice", "red_invoice"),
+        RedLetterForm.objects.for_user(request.user).select_related("company", "store", "blue_invoice", "red_invoice",
+                                                                     "requested_by", "approved_by"),
         pk=form_id)
 
 
@@ -230,28 +232,55 @@ def _hq_company(request):
     return companies[0]
 
 
+BATCH_MAX_INVOICES = 5000
+BATCH_PREVIEW_ROWS = 200
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def batch_list(request):
+    """批量红冲 in two steps: the selection shows a preview (count, totals, the invoices); only its
+    confirm button starts the batch, and confirms exactly the invoices that were previewed."""
     access_for(request).require("invoice.batch_reverse")
     company = _hq_company(request)
     form = BatchReversalForm(request.POST or None, stores=Store.objects.for_user(request.user).filter(company=company))
+    preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        invoices = list(selectors.reversible_invoices(company=company, store=data["store"], date_from=data["date_from"],
-                                                      date_to=data["date_to"], numbers=data["numbers"])[:5000])
-        selection = {"store": data["store"].code if data["store"] else "", "numbers": data["numbers"][:50],
-                     "date_from": str(data["date_from"] or ""), "date_to": str(data["date_to"] or "")}
-        try:
-            batch = batch_reversal.batch_reversal_create(company=company, actor=Actor.for_user(request.user),
-                                                   reason=data["reason"], invoices=invoices, selection=selection)
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("批量红冲已开始：共 %(total)s 张发票") % {"total": batch.total})
-            return redirect("invoicing:red_batch_detail", batch.pk)
+        invoices = selectors.reversible_invoices(company=company, store=data["store"], date_from=data["date_from"],
+                                                 date_to=data["date_to"], numbers=data["numbers"])
+        confirm_key = request.POST.get("confirm_key", "")[:64]
+        if confirm_key:
+            done = selectors.batch_reversal_for_key(company=company, confirm_key=confirm_key)
+            if done is not None:  # the same preview confirmed twice (double-click): the first batch
+                return redirect("invoicing:red_batch_detail", done.pk)
+            previewed = _previewed_ids(request.POST.get("invoice_ids", ""))
+            chosen = list(invoices.filter(pk__in=previewed)[:BATCH_MAX_INVOICES])
+            if previewed and len(chosen) == len(previewed):
+                selection = {"store": data["store"].code if data["store"] else "", "numbers": data["numbers"][:50],
+                             "date_from": str(data["date_from"] or ""), "date_to": str(data["date_to"] or "")}
+                try:
+                    batch, created = batch_reversal.batch_reversal_create(
+                        company=company, actor=Actor.for_user(request.user), reason=data["reason"], invoices=chosen,
+                        selection=selection, confirm_key=confirm_key)
+                except ServiceError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    if created:
+                        messages.success(request, _("批量红冲已开始：共 %(total)s 张发票") % {"total": batch.total})
+                    return redirect("invoicing:red_batch_detail", batch.pk)
+            else:
+                form.add_error(None, _("预览之后有发票的状态变了（已红冲、已作废或已不在所选范围），请核对下面新的预览后再确认。"))
+        preview = selectors.batch_reversal_preview(invoices, rows=BATCH_PREVIEW_ROWS)
+        preview.update(ids=",".join(str(pk) for pk in invoices.values_list("pk", flat=True)[:BATCH_MAX_INVOICES]),
+                       confirm_key=secrets.token_urlsafe(16), max=BATCH_MAX_INVOICES,
+                       too_many=preview["count"] > BATCH_MAX_INVOICES)
     batches = Paginator(selectors.batch_reversal_list(user=request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "invoicing/redletter/batch_list.html", {"form": form, "page": batches})
+    return render(request, "invoicing/redletter/batch_list.html", {"form": form, "page": batches, "preview": preview})
+
+
+def _previewed_ids(text: str) -> set[int]:
+    return {int(part) for part in text.split(",")[:BATCH_MAX_INVOICES] if part.strip().isdigit()}
 
 
 def _batch_for(request, batch_id: int) -> BatchReversal:

@@ -81,8 +81,17 @@ def region_code(tax_id: str) -> str:
     return division if len(division) == 6 and division.isdigit() else ""
 
 
-def province_office(tax_id: str) -> str:
-    """The province tax office code (省级税务机关代码), e.g. ``11100000000`` for Beijing: "1", the
-    province's two digits, eight zeros (ours: derived from the region; public answers show the pattern)."""
-    division = region_code(tax_id)
-    return f"1{division[:2]}00000000" if division else ""
+TAX_OFFICE_CODE = re.compile(r"^1\d{10}$")
+
+
+def province_tax_office_code(tax_id: str) -> str:
+    """The seller's province tax office (省级税务机关代码, 11 digits: "1" + province + "00000000").
+
+    (ours) The province is read from the administrative-division code inside the tax id: characters
+    3–4 of an 18-character USCC, characters 1–2 of an older 15–20 character id. A company whose
+    office this does not give (计划单列市 such as 深圳, 大连) sets its code on the company.
+    """
+    province = tax_id[2:4] if len(tax_id) == 18 else tax_id[0:2]
+    if not province.isdigit():
+        return ""
+    return f"1{province}00000000"

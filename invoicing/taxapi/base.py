@@ -286,6 +286,63 @@ class InvoiceStatus:
     reversed_amount: Decimal
 
 
+# --- monthly summary confirmation (汇总确认) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """A month's issued invoices by kind: counts, amounts and taxes (red amounts are negative)."""
+
+    blue_count: int
+    blue_amount: Decimal
+    blue_tax: Decimal
+    red_count: int
+    red_amount: Decimal
+    red_tax: Decimal
+
+
+class SummaryState(StrEnum):
+    UNCONFIRMED = "unconfirmed"  # 0 未确认
+    CONFIRMED = "confirmed"  # 1 已确认
+    CANCELLED = "cancelled"  # 2 已取消
+
+
+@dataclass(frozen=True)
+class SummaryInvoice:
+    """One invoice the platform counts in a month."""
+
+    number: str
+    is_red: bool
+    amount: Decimal
+    tax: Decimal
+    issued_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """The platform's summary of a month (``month`` is yyyy-MM); ``invoices`` is one page of ``total``."""
+
+    month: str
+    state: SummaryState
+    state_at: datetime | None
+    figures: MonthFigures
+    total: int
+    page_no: int
+    page_size: int
+    invoices: tuple[SummaryInvoice, ...]
+
+    @property
+    def has_more(self) -> bool:
+        return self.page_no * self.page_size < self.total
+
+
+@dataclass(frozen=True)
+class SummaryReceipt:
+    month: str
+    state: SummaryState
+    state_at: datetime | None
+
+
 # --- the interface -------------------------------------------------------------------------------------
 
 
@@ -358,3 +415,15 @@ class TaxPlatformProvider(abc.ABC):
 
     @abc.abstractmethod
     def invoice_status(self, *, number: str) -> InvoiceStatus: ...
+
+    @abc.abstractmethod
+    def month_summary(self, *, month: str, page_no: int = 1, page_size: int = 100) -> MonthSummary:
+        """The platform's figures, confirmation state and invoices (one page) of ``month`` (yyyy-MM)."""
+
+    @abc.abstractmethod
+    def month_summary_confirm(self, *, month: str, figures: MonthFigures) -> SummaryReceipt:
+        """Confirm ``month`` with these figures; refused when they differ from the platform's."""
+
+    @abc.abstractmethod
+    def month_summary_cancel(self, *, month: str) -> SummaryReceipt:
+        """Cancel the confirmation of ``month`` (it may be confirmed again afterwards)."""

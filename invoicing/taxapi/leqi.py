@@ -26,6 +26,8 @@ from .base import (
     InvoiceOutcomeStatus,
     InvoiceState,
     InvoiceStatus,
+    MonthFigures,
+    MonthSummary,
     NumberBlock,
     Quota,
     QuotaDirection,
@@ -41,6 +43,9 @@ from .base import (
     RedFormState,
     RedFormSummary,
     RedReason,
+    SummaryInvoice,
+    SummaryReceipt,
+    SummaryState,
     TaxCode,
     TaxCodePage,
     TaxpayerInfo,
@@ -76,6 +81,8 @@ RED_FORM_DETAIL = "CXQDHZQRDMX"
 INVOICE_STATUS = "FPZTXXCX"
 TAXPAYER_RISK = "CXNSRFXXX"
 QUOTA_VALIDITY = "TZSXEDYXQ"
+SUMMARY_UPLOAD = "SCFPHZQRXX"
+SUMMARY_QUERY = "CXFPHZQRXX"
 
 RED_FORM_STATES = {
     "01": RedFormState.NO_CONFIRMATION_NEEDED,
@@ -105,6 +112,7 @@ UPLOAD_OUTCOMES = {
     "03": InvoiceOutcomeStatus.ALREADY_UPLOADED,
 }
 INVOICE_STATES = {"01": InvoiceState.NORMAL, "02": InvoiceState.FULLY_REVERSED, "03": InvoiceState.PARTLY_REVERSED}
+SUMMARY_STATES = {"0": SummaryState.UNCONFIRMED, "1": SummaryState.CONFIRMED, "2": SummaryState.CANCELLED}
 
 
 # --- parsing helpers: the platform speaks strings -------------------------------------------------
@@ -185,7 +193,6 @@ class LeqiProvider(TaxPlatformProvider):
         sandbox_flag: str = "",
         machine: Mapping[str, str] | None = None,
         region_code: str = "",
-        province_office: str = "",
         sm2_private_key: str | None = None,
         sm2_public_key: str | None = None,
         company_id: int | None = None,
@@ -193,6 +200,7 @@ class LeqiProvider(TaxPlatformProvider):
         session: requests.Session | None = None,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
+        tax_office_code: str = "",
     ) -> None:
         if len(secret_hex or "") != 32:
             raise errors.transport_error(errors.CLIENT_CONFIG, detail="平台密钥应为 32 位十六进制字符")
@@ -213,12 +221,12 @@ class LeqiProvider(TaxPlatformProvider):
         self.unit_id = unit_id
         self.user_unit_id = user_unit_id
         self.taxpayer_id = taxpayer_id
+        self.tax_office_code = tax_office_code or taxid.province_tax_office_code(taxpayer_id)
         self.sign_type = sign_type if sign else None
         self.case_code = case_code
         self.sandbox_flag = sandbox_flag
         self.machine = dict(machine) if machine else {"ip": "127.0.0.1", "macdz": "00-00-00-00-00-00"}
         self.region_code = region_code or taxid.region_code(taxpayer_id)
-        self.province_office = province_office or taxid.province_office(taxpayer_id)
         self.company_id = company_id
         self.store_id = store_id
         self.session = session
@@ -261,7 +269,6 @@ class LeqiProvider(TaxPlatformProvider):
             sandbox_flag=settings.TAX_PLATFORM_SANDBOX_FLAG,
             machine=machine_facts(url, settings.TAX_PLATFORM_MACHINE_IP, settings.TAX_PLATFORM_MACHINE_MAC),
             region_code=company.platform_region_code,
-            province_office=company.platform_province_office,
             base_url=url,
             unit_id=company.platform_unit_id,
             user_unit_id=company.platform_user_unit_id or company.platform_unit_id,
@@ -272,6 +279,7 @@ class LeqiProvider(TaxPlatformProvider):
             sm2_private_key=private_key,
             company_id=company.pk,
             store_id=getattr(store, "pk", store),
+            tax_office_code=company.effective_tax_office_code,
         )
 
     # --- the one call path ---------------------------------------------------------------------
@@ -471,7 +479,7 @@ class LeqiProvider(TaxPlatformProvider):
     def tax_codes(self, *, since: datetime | None = None, page_no: int = 1, page_size: int = 1000) -> TaxCodePage:
         if not 1 <= page_size <= 1000 or page_no < 1:
             raise ValueError("page_no ≥ 1 and page_size 1..1000")
-        payload: dict = {"nsrsbh": self.taxpayer_id, "sjc": "", "sjswjgdm": self.province_office,
+        payload: dict = {"nsrsbh": self.taxpayer_id, "sjc": "", "sjswjgdm": self.tax_office_code,
                          "pageNo": page_no, "pageSize": page_size}
         if since is not None:
             payload["sjc"] = (since.astimezone(SHANGHAI) if since.tzinfo else since).strftime(WATERMARK_FORMAT)
@@ -664,6 +672,73 @@ class LeqiProvider(TaxPlatformProvider):
             )
 
         return self._call(INVOICE_STATUS, {"nsrsbh": self.taxpayer_id, "fphm": number}, refs=[number], parse=parse)
+
+
+    # --- monthly summary confirmation (汇总确认) -------------------------------------------------------
+
+    def _summary_request(self, month: str, ywlx: str) -> dict:
+        if not self.tax_office_code:
+            raise errors.transport_error(errors.CLIENT_CONFIG, detail="未配置省级税务机关代码")
+        return {"xsfnsrsbh": self.taxpayer_id, "xsfsjswjgdm": self.tax_office_code, "ywlx": ywlx,
+                "ptbh": self.unit_id, "yf": month}
+
+    def month_summary(self, *, month: str, page_no: int = 1, page_size: int = 100) -> MonthSummary:
+        payload = {**self._summary_request(month, "0"), "pageNumber": page_no, "pageSize": page_size}
+
+        def parse(data: dict) -> MonthSummary:
+            invoices = tuple(
+                SummaryInvoice(
+                    number=str(item["fphm"]),
+                    is_red=str(item.get("lzfpbz", "0")) == "1",
+                    amount=_decimal(item["hjje"]),
+                    tax=_decimal(item["hjse"]),
+                    issued_at=_time(item.get("kprq")),
+                )
+                for item in data.get("fpList") or ()
+            )
+            return MonthSummary(
+                month=str(data.get("yf") or month),
+                state=_summary_state(data.get("qrzt")),
+                state_at=_time(data.get("qrsj")),
+                figures=_month_figures(data),
+                total=int(data.get("total", len(invoices))),
+                page_no=int(data.get("pageNumber", page_no)),
+                page_size=int(data.get("pageSize", page_size)),
+                invoices=invoices,
+            )
+
+        return self._call(SUMMARY_QUERY, payload, refs=[month], parse=parse)
+
+    def month_summary_confirm(self, *, month: str, figures: MonthFigures) -> SummaryReceipt:
+        payload = {
+            **self._summary_request(month, "0"),
+            "lzfpsl": figures.blue_count, "lzfpje": _money(figures.blue_amount), "lzfpse": _money(figures.blue_tax),
+            "hzfpsl": figures.red_count, "hzfpje": _money(figures.red_amount), "hzfpse": _money(figures.red_tax),
+        }
+        return self._call(SUMMARY_UPLOAD, payload, refs=[month], parse=lambda data: _summary_receipt(data, month))
+
+    def month_summary_cancel(self, *, month: str) -> SummaryReceipt:
+        return self._call(SUMMARY_UPLOAD, self._summary_request(month, "1"), refs=[month],
+                          parse=lambda data: _summary_receipt(data, month))
+
+
+def _summary_state(code: Any) -> SummaryState:
+    try:
+        return SUMMARY_STATES[str(code)]
+    except KeyError as exc:
+        raise _malformed(f"unknown summary state {code!r}") from exc
+
+
+def _month_figures(data: dict) -> MonthFigures:
+    return MonthFigures(
+        blue_count=int(data["lzfpsl"]), blue_amount=_decimal(data["lzfpje"]), blue_tax=_decimal(data["lzfpse"]),
+        red_count=int(data["hzfpsl"]), red_amount=_decimal(data["hzfpje"]), red_tax=_decimal(data["hzfpse"]),
+    )
+
+
+def _summary_receipt(data: dict, month: str) -> SummaryReceipt:
+    return SummaryReceipt(month=str(data.get("yf") or month), state=_summary_state(data.get("qrzt")),
+                          state_at=_time(data.get("qrsj")))
 
 
 def _red_line_payload(line: RedFormLine, position: int) -> dict:

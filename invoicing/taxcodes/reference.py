@@ -136,3 +136,12 @@ def short_name_of(code: str) -> str:
         current = parent_code(current)
     info = get_code(code)
     return info.name if info else ""
+
+
+@cache
+def codes_by_short_name() -> dict[str, frozenset[str]]:
+    """The codes of each short name as ``short_name_of`` gives it: the dashboard's categories, reversed."""
+    found: dict[str, set[str]] = {}
+    for code in codes():
+        found.setdefault(short_name_of(code), set()).add(code)
+    return {name: frozenset(members) for name, members in found.items() if name}

@@ -18,6 +18,7 @@ from sandbox.services.info import (
 from sandbox.services.numbers import number_block_get
 from sandbox.services.quota import quota_extend, quota_query, quota_transfer
 from sandbox.services.red_forms import red_form_act, red_form_apply, red_form_detail, red_form_list
+from sandbox.services.summary import summary_query, summary_upload
 from sandbox.services.uploads import invoice_status, invoices_upload, upload_result
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ SERVICES = {
     "CXQDHZQRDLB": red_form_list,
     "CXQDHZQRDMX": red_form_detail,
     "FPZTXXCX": invoice_status,
+    "SCFPHZQRXX": summary_upload,
+    "CXFPHZQRXX": summary_query,
     "TZSXEDYXQ": quota_extend,
     "CXNSRFXXX": taxpayer_risk,
     "CXCEZSBM": difference_codes,
@@ -54,6 +57,8 @@ SELLER_FIELD = {
     "CXQDHZQRDLB": "xsfnsrsbh",
     "CXQDHZQRDMX": "xsfnsrsbh",
     "TZSXEDYXQ": "xsfnsrsbh",
+    "SCFPHZQRXX": "xsfnsrsbh",
+    "CXFPHZQRXX": "xsfnsrsbh",
     "QDFPSC": "",
     "CXQDFPSCJG": "",
     "CXKYSL": "",

@@ -115,13 +115,21 @@
       });
     });
   }
+  // A field is checked once the clerk has left it (blur) or the server has already shown the
+  // form's errors: an empty tax code must not turn red while the line's name is still being typed.
+  var touched = {}, showAll = !!form.querySelector(".has-error");
+  form.addEventListener("focusout", function (e) {
+    var name = e.target && e.target.name;
+    if (!name || touched[name]) return;
+    touched[name] = true; validate();
+  });
   function touchedOnly(errors) {
-    // Before the clerk has filled anything in a row, do not shout "请填写…" at it.
     var out = {};
     Object.keys(errors).forEach(function (name) {
       var el = form.querySelector("[name='" + name + "']");
       var row = el && el.closest("[data-line]");
       if (row && row.hidden) return;
+      if (name !== "__all__" && !showAll && !touched[name]) return;
       out[name] = errors[name];
     });
     return out;

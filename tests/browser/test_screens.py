@@ -200,7 +200,7 @@ def test_a_clerk_codes_a_line_the_api_could_not(tenants, new_page):
     assert form.locator("input[type=radio]").count() >= 1 and form.locator("input[type=radio]").first.is_checked()
     shot(page, "invoice_coding")
     form.locator("input[name=tax_code_other]").fill(CHEESE)
-    form.locator("button[type=submit]").click()
+    form.locator("button", has_text="只确认编码").click()
     page.wait_for_selector("text=人工赋码")
     assert not page.locator("#coding-1").count()
     assert page.locator("button", has_text="直接提交开具").is_visible()  # every line coded: it may go now

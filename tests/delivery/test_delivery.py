@@ -1,10 +1,12 @@
 import email
 import logging
 import socket
+from decimal import Decimal
 
 import django_rq
 import pytest
 from aiosmtpd.controller import Controller
+from django.utils import timezone
 from rq import SimpleWorker
 
 from audit.models import AuditEvent
@@ -19,7 +21,7 @@ from invoicing.delivery.services import (
 )
 from invoicing.delivery.sms import BaseSmsBackend, SmsError
 from invoicing.models import DeliveryAttempt, Invoice, InvoiceDelivery, StoreDayStats
-from tests.delivery.conftest import make_invoice
+from tests.delivery.conftest import make_invoice, red_of
 
 
 class _Inbox:
@@ -168,6 +170,62 @@ def test_resend_goes_to_a_new_address_and_counts_the_invoice_once(tenants, smtp,
     assert sorted(r[0] for r, _ in smtp.messages) == ["buyer@example.com", "finance@buyer.example.com"]
     assert StoreDayStats.objects.get(store=tenants.a1).delivered_count == 1
     assert AuditEvent.objects.filter(action="invoice.resend", object_id=str(invoice.pk)).count() == 1
+
+
+def test_a_red_invoices_delivery_never_counts_against_a_blue_one(tenants, smtp, django_capture_on_commit_callbacks):
+    """Regression (issue 14, item 4): the dashboard showed 已送达 200.0% once the red invoice of a
+    delivered blue one was delivered too."""
+    import datetime as dt
+
+    from invoicing.dashboard.selectors import dashboard_data
+
+    blue = make_invoice(tenants.a1, buyer_email="buyer@example.com")
+    red = red_of(blue)
+    Invoice.objects.filter(pk=red.pk).update(buyer_email="buyer@example.com")
+    red.refresh_from_db()
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    Invoice.objects.filter(pk=blue.pk).update(confirmed_at=yesterday)
+    blue.refresh_from_db()
+    StoreDayStats.objects.create(store=tenants.a1, company=tenants.a, day=timezone.localdate(yesterday),
+                                 issued_count=1, issued_amount=blue.total_with_tax)
+    for invoice in (blue, red):
+        with django_capture_on_commit_callbacks(execute=True):
+            invoice_deliver(invoice=invoice, actor=Actor.for_user(tenants.clerk_a1), channels=["email"])
+        drain(django_capture_on_commit_callbacks)
+    assert len(smtp.messages) == 2, "both went out"
+    # Counted once, blue only, on the day the blue invoice was issued (not the day it was delivered).
+    assert list(StoreDayStats.objects.filter(delivered_count__gt=0).values_list("day", "delivered_count")) == [
+        (timezone.localdate(yesterday), 1)]
+    for date_from in (timezone.localdate(yesterday), timezone.localdate()):
+        board = dashboard_data(user=tenants.hq_finance, date_from=date_from)
+        a1 = next(r for r in board.rows if r.store == tenants.a1)
+        assert a1.delivered_share in (Decimal("100.0"), None), a1.delivered_share
+
+
+def test_migration_0010_recounts_past_days_blue_only_on_the_issue_day(tenants):
+    """The counts written the old way (red deliveries too, on the sending day) are rebuilt."""
+    import datetime as dt
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("invoicing.migrations.0010_delivered_count_blue_on_issue_day")
+    blue = make_invoice(tenants.a1)
+    red = red_of(blue)
+    never = make_invoice(tenants.a1)  # issued, not delivered
+    yesterday, now = timezone.now() - dt.timedelta(days=1), timezone.now()
+    Invoice.objects.filter(pk__in=[blue.pk, never.pk]).update(confirmed_at=yesterday)
+    for invoice in (blue, red):
+        InvoiceDelivery.objects.create(invoice=invoice, delivered_at=now, first_delivered_at=now, delivery_channel="email")
+    day_before = StoreDayStats.objects.create(store=tenants.a1, company=tenants.a, day=timezone.localdate(yesterday),
+                                              issued_count=2, delivered_count=0)
+    today = StoreDayStats.objects.create(store=tenants.a1, company=tenants.a, day=timezone.localdate(now),
+                                         red_issued_count=1, delivered_count=2)
+    with connection.cursor() as cursor:
+        cursor.execute(migration.SQL)
+    day_before.refresh_from_db()
+    today.refresh_from_db()
+    assert (day_before.delivered_count, today.delivered_count) == (1, 0)
 
 
 def test_it_refuses_what_cannot_be_delivered(tenants):

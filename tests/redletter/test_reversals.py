@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import threading
 from decimal import Decimal as D
 
@@ -128,8 +129,7 @@ def test_a_batch_reversal_goes_on_after_a_failure_and_exports_its_outcomes(shop,
     goods = issue_blue(shop)
     service = issue_blue(shop, lines=service_lines())
     client = client_for(people.finance)
-    response = client.post("/red-letter/batches/", {
-        "reason": "02", "numbers": f"{service.number}\n{goods.number}"})
+    response = confirm_batch(client, {"reason": "02", "numbers": f"{service.number}\n{goods.number}"})
     batch = BatchReversal.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/red-letter/batches/{batch.pk}/"
     assert (batch.total, batch.status) == (2, "queued")
@@ -153,3 +153,89 @@ def test_a_batch_reversal_goes_on_after_a_failure_and_exports_its_outcomes(shop,
 
     assert client_for(people.manager).get(f"/red-letter/batches/{batch.pk}/").status_code == 404
     assert client_for(people.stranger).get(f"/red-letter/batches/{batch.pk}/progress.json").status_code == 404
+
+
+def preview_batch(client, selection: dict) -> dict:
+    """POST the selection as the form does; returns the confirm form's fields from the preview."""
+    page = client.post("/red-letter/batches/", selection)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="batch-preview"' in html
+    confirm = html[html.index('<form method="post" id="batch-confirm"'):]
+    confirm = confirm[:confirm.index("</form>")]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', confirm))
+
+
+def confirm_batch(client, selection: dict):
+    return client.post("/red-letter/batches/", preview_batch(client, selection))
+
+
+def test_choosing_a_store_previews_its_invoices_and_reverses_nothing_until_confirmed(shop, people):
+    first, second = issue_blue(shop), issue_blue(shop)
+    other_store = issue_blue(shop, api=shop.api2)
+    client = client_for(people.finance)
+    page = client.post("/red-letter/batches/", {"reason": "01", "store": shop.a1.pk})
+    html = page.content.decode()
+    assert page.status_code == 200 and not BatchReversal.objects.exists() and not RedLetterForm.objects.exists()
+    assert "预览：将全额红冲 2 张发票" in html
+    assert f'<td class="num" id="preview-total">{first.total_with_tax + second.total_with_tax}</td>' in html
+    assert f'<td class="num" id="preview-amount">{first.total_amount + second.total_amount}</td>' in html
+    assert first.number in html and second.number in html and other_store.number not in html
+    assert "确认红冲这 2 张发票" in html
+
+
+def test_a_double_click_on_confirm_makes_one_batch(shop, people):
+    blue = issue_blue(shop)
+    client = client_for(people.finance)
+    fields = preview_batch(client, {"reason": "01", "numbers": blue.number})
+    first, second = client.post("/red-letter/batches/", fields), client.post("/red-letter/batches/", fields)
+    batch = BatchReversal.objects.get()
+    assert first["Location"] == second["Location"] == f"/red-letter/batches/{batch.pk}/"
+    assert batch.items.count() == 1
+    run_default_jobs()
+    assert RedLetterForm.objects.filter(blue_invoice=blue).count() == 1
+
+
+def test_two_confirms_racing_make_one_batch(shop, people):
+    blue = issue_blue(shop)
+    fields = preview_batch(client_for(people.finance), {"reason": "01", "numbers": blue.number})
+    barrier = threading.Barrier(2)
+    locations = []
+
+    def confirm():
+        try:
+            client = client_for(people.finance)
+            barrier.wait(timeout=10)
+            locations.append(client.post("/red-letter/batches/", fields)["Location"])
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    batch = BatchReversal.objects.get()
+    assert locations == [f"/red-letter/batches/{batch.pk}/"] * 2
+
+
+def test_a_confirm_reverses_only_what_was_previewed(shop, people):
+    previewed = issue_blue(shop)
+    client = client_for(people.finance)
+    fields = preview_batch(client, {"reason": "01", "store": shop.a1.pk})
+    later = issue_blue(shop)  # issued after the preview: not in what the user saw
+    response = client.post("/red-letter/batches/", fields)
+    batch = BatchReversal.objects.get()
+    assert response.status_code == 302
+    assert [item.invoice_id for item in batch.items.all()] == [previewed.pk]
+    assert later.pk != previewed.pk
+
+
+def test_a_confirm_after_a_previewed_invoice_changed_shows_a_new_preview(shop, people):
+    blue = issue_blue(shop)
+    client = client_for(people.finance)
+    fields = preview_batch(client, {"reason": "01", "numbers": blue.number})
+    Invoice.objects.filter(pk=blue.pk).update(status=Invoice.Status.FAILED)
+    page = client.post("/red-letter/batches/", fields)
+    assert page.status_code == 200 and not BatchReversal.objects.exists()
+    assert "预览之后有发票的状态变了" in page.content.decode()

@@ -113,3 +113,44 @@ def test_category_stats_are_kept_by_short_name(tenants):
     category_stats_record_issued(invoices=[inv])  # e.g. a second day's upsert adds up
     row = CategoryDayStats.objects.get()
     assert row.category == "乳制品" and row.issued_count == 2 and row.issued_amount == Decimal("226.00")
+
+
+def test_range_amount_nets_red_like_the_category_chart(tenants, client_for):
+    """Regression (issue 14, item 4): 区间金额 counted blue only while the category chart netted red."""
+    today = timezone.localdate()
+    stats(tenants.a1, today, issued_count=2, issued_amount=Decimal("226.00"), red_issued_count=1,
+          red_issued_amount=Decimal("-113.00"))
+    stats(tenants.a2, today - timedelta(days=1), issued_count=1, issued_amount=Decimal("50.00"))
+    CategoryDayStats.objects.create(store=tenants.a1, company=tenants.a, day=today, category="乳制品",
+                                    issued_count=1, issued_amount=Decimal("113.00"))
+    CategoryDayStats.objects.create(store=tenants.a2, company=tenants.a, day=today - timedelta(days=1),
+                                    category="乳制品", issued_count=1, issued_amount=Decimal("50.00"))
+    r = client_for(tenants.hq_finance).get(URL)
+    board = r.context["board"]
+    rows = {row.store.code: row for row in board.rows}
+    assert rows["A1"].amount == Decimal("113.00") and rows["A1"].red == 1 and rows["A1"].issued == 2
+    assert board.totals["amount"] == Decimal("163.00") == sum(c["amount"] for c in board.categories)
+    assert board.trend[-1]["amount"] == Decimal("113.00") and board.trend[-2]["amount"] == Decimal("50.00")
+    body = r.content.decode()
+    assert "163.00" in body and "已扣除红冲 1 张" in body
+
+
+@pytest.mark.parametrize(("counts", "ticks"), [
+    ([1], [0, 1, 2, 3, 4]),
+    ([0], [0, 1, 2, 3, 4]),
+    ([3, 7], [0, 2, 4, 6, 8]),
+    ([10], [0, 5, 10, 15, 20]),  # a step of 2.5 would print 2 and 7
+    ([41], [0, 20, 40, 60, 80]),
+    ([90], [0, 25, 50, 75, 100]),
+])
+def test_the_trend_charts_count_axis_reads_whole_numbers(counts, ticks):
+    """Regression (issue 14, item 4): one invoice in the range drew the left axis as 0, 0, 0, 0, 1."""
+    from invoicing.dashboard.views import trend_chart
+
+    today = timezone.localdate()
+    trend = [{"day": today - timedelta(days=i), "count": n, "amount": Decimal(n)} for i, n in enumerate(counts)]
+    chart = trend_chart(trend)
+    assert [t["count"] for t in chart["ticks"]] == ticks
+    assert len({t["count"] for t in chart["ticks"]}) == 5 and len({t["amount"] for t in chart["ticks"]}) == 5
+    top = max(counts)
+    assert all(b["h"] <= chart["bottom"] for b in chart["bars"]) and chart["ticks"][-1]["count"] >= top

@@ -1,5 +1,6 @@
 """Order lines without a tax code (issue 8 §2): the waiting invoice's page, a person's choice, memory."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -303,3 +304,71 @@ def test_a_remembered_choice_without_a_rate_keeps_the_rate_it_had(tenants):
     assert (top.source, top.code, str(top.rate)) == ("memory", CHEESE, "0.13")  # written as rates are elsewhere
     matcher.remember(tenants.a, NAME, "1030204010000000000")  # corrected to another code: its rate is unknown
     assert TaxCodeMatchMemory.objects.get(company=tenants.a).rate is None
+
+
+# --- issue 14 item 15: the default that works, and 码并提交 in one step ------------------------------
+
+
+def _rate_select(body: str, line_no: int = 1) -> str:
+    start = body.index(f'<select id="rate-{line_no}"')
+    return body[start:body.index("</select>", start)]
+
+
+def test_the_rate_defaults_to_the_suggested_codes_general_rate_not_by_code(tenants, client_for):
+    invoice = waiting_invoice(tenants)
+    order = invoice.order
+    order.lines[0]["tax_code_suggestions"] = [
+        {"code": CHEESE, "name": "固体及半固体乳制品", "short_name": "乳制品", "rates": ["0.13", "0.03", "0.01", "0"],
+         "confidence": 0.6, "reason": "名称相近", "source": "matcher", "rate": None},
+        {"code": "3070401000000000000", "name": "餐饮服务", "short_name": "餐饮服务", "rates": ["0.06", "0.03", "0.01"],
+         "confidence": 0.3, "reason": "名称相近", "source": "history", "rate": "0.03"},
+    ]
+    order.save(update_fields=["lines"])
+    body = client_for(tenants.clerk_a1).get(detail(invoice)).content.decode()
+    select = _rate_select(body)
+    assert '<option value="0.13" selected>' in select and select.count("selected") == 1
+    assert "按编码" not in select  # the service refuses it for a code with several rates
+    assert 'data-rate="0.13" data-rates="0.13,0.03,0.01,0" checked' in body
+    assert 'data-rate="0.03" data-rates="0.06,0.03,0.01"' in body  # the company's own rate for that code wins
+
+
+def test_the_default_the_page_offers_is_accepted_by_the_service(tenants, client_for):
+    """What the form sends untouched (first suggestion, preselected rate) codes the line: no 请选择税率 error."""
+    invoice = waiting_invoice(tenants)
+    body = client_for(tenants.clerk_a1).get(detail(invoice)).content.decode()
+    code = re.search(r'name="tax_code" value="(\d{19})"[^>]*checked', body).group(1)
+    rate = re.search(r'<option value="([\d.]+)" selected>', _rate_select(body)).group(1)
+    r = client_for(tenants.clerk_a1).post(choose_url(invoice), {"tax_code": code, "rate": rate}, follow=True)
+    assert "已选择税收分类编码" in r.content.decode()
+    assert invoice.lines.get().tax_code == code
+
+
+def test_code_and_submit_in_one_step_sends_the_invoice_once(tenants, client_for):
+    invoice = waiting_invoice(tenants)
+    c = client_for(tenants.clerk_a1)
+    body = c.get(detail(invoice)).content.decode()
+    assert 'name="then" value="submit"' in body and "确认编码并提交开具" in body
+    data = {"tax_code": CHEESE, "rate": "0.13", "then": "submit"}
+    first = c.post(choose_url(invoice), data, follow=True).content.decode()
+    second = c.post(choose_url(invoice), data, follow=True).content.decode()  # a double-click
+    assert "已提交开具" in first and "已提交开具" in second and "只有" not in second
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PENDING
+    assert invoice.events.filter(status_to=Invoice.Status.PENDING).count() == 1
+    assert AuditEvent.objects.filter(action="invoice.submit", object_id=str(invoice.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="invoice.line_code").count() == 1
+
+
+def test_code_and_submit_with_another_line_waiting_only_codes(tenants, client_for):
+    tenants.a.auto_code_threshold = Decimal("1.00")
+    tenants.a.save(update_fields=["auto_code_threshold"])
+    order = receive(tenants.a1, "W-TWO", [{"name": NAME, "quantity": "1", "unit_price": "56.50"},
+                                          {"name": "手工酸奶杯", "quantity": "1", "unit_price": "56.50"}], "113.00")
+    invoice = order.invoices.get()
+    c = client_for(tenants.clerk_a1)
+    assert 'name="then" value="submit"' not in c.get(detail(invoice)).content.decode()  # two lines wait
+    r = c.post(choose_url(invoice, 1), {"tax_code": CHEESE, "rate": "0.13", "then": "submit"}, follow=True)
+    assert "还有明细待赋码" in r.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.DRAFT
+    assert 'name="then" value="submit"' in r.content.decode()  # now the last one offers it

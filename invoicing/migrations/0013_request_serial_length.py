@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0009_tax_code_memory_rate'),
+        ('invoicing', '0012_issue_drafts'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stores', '0002_store_alert_thresholds'),
+        ('stores', '0003_company_tax_office_code'),
     ]
 
     operations = [
