@@ -44,16 +44,17 @@ def issue_at(platform: PlatformClient, http, moment: datetime, prices: list[str]
 
     try:
         total = sum(Decimal(p) * Decimal("1.13") for p in prices) + 1
-        ok("XZTHSXED", {"nsrsbh": platform.nsrsbh, "sqlx": "0", "sqed": f"{total:.2f}", "ywlsh": crypto.new_nonce()})
+        ok("XZTHSXED", {"nsrsbh": platform.nsrsbh, "ptbh": platform.jrdwptbh, "sqlx": "0", "sqed": f"{total:.2f}",
+                        "ywlsh": crypto.new_nonce()})
         block = ok("QDFPPLFM", {"nsrsbh": platform.nsrsbh, "lysl": len(prices), "ywlsh": crypto.new_nonce()})
         first = int(block["qshm"][6:])
         invoices = [
             invoice(f"{block['qshm'][:6]}{first + i:014d}", [line(sl="1", dj=price)], kprq=kprq_text(moment),
-                    xsfnsrsbh=platform.nsrsbh)
+                    xsfnsrsbh=platform.nsrsbh, ptbh=platform.jrdwptbh)
             for i, price in enumerate(prices)
         ]
-        sllsh = ok("QDFPSC", {"nsrsbh": platform.nsrsbh, "fplist": invoices})["sllsh"]
-        results = ok("CXQDFPSCJG", {"nsrsbh": platform.nsrsbh, "sllsh": sllsh})["fpjgList"]
+        sllsh = ok("QDFPSC", invoices)["sllsh"]
+        results = ok("CXQDFPSCJG", {"sllsh": sllsh})["fpjgList"]
         assert [r["status"] for r in results] == ["00"] * len(prices), results
     finally:
         _clock(http, None)
