@@ -23,7 +23,7 @@ from invoicing.issuing import actions
 from invoicing.issuing import selectors as queries
 from invoicing.issuing.forms import InvoiceFilterForm
 from invoicing.models import Invoice
-from invoicing.models.invoices import FAILURE_REASONS
+from invoicing.models.invoices import FAILURE_ADVICE, FAILURE_REASONS
 from invoicing.rules.amounts import fmt_money, fmt_rate
 from invoicing.rules.invoice import PLATFORM_RATES
 from invoicing.taxcodes.coding import invoice_line_code_choose
@@ -144,6 +144,7 @@ def invoice_detail(request, invoice_id: int):
         "uncoded": uncoded, "can_code": access.can("invoice.issue", store) and invoice.status == S.DRAFT,
         "rate_choices": [(format(r.normalize(), "f") if r else "0", fmt_rate(r)) for r in PLATFORM_RATES],
         "reason_label": FAILURE_REASONS.get(invoice.failure_code or "other", invoice.failure_code),
+        "advice": FAILURE_ADVICE.get(invoice.failure_code or "other", FAILURE_ADVICE["other"]),
     })
 
 

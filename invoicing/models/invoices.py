@@ -20,6 +20,18 @@ FAILURE_REASONS = {
     "other": _("其他"),
 }
 
+# Invoice.failure_code → what to do next; each reason has its own remedy (a quota refusal is not
+# fixed by editing the buyer). Shown under the failure on the invoice page.
+FAILURE_ADVICE = {
+    "validation": _("请修改购买方或明细后重新提交。"),
+    "platform_refused": _("请按平台提示修改购买方或明细后重新提交，原发票号码保留重用。"),
+    "batch_refused": _("整批上传被平台拒绝，多为接入设置或平台原因：请联系总部管理员核对税务平台接入设置，处理后点“不修改，重新提交”。"),
+    "platform_mismatch": _("切勿重复开具：请总部会计登录税务平台核对该号码的发票，核对后再决定取消或重新提交。"),
+    "taxpayer_status": _("请联系主管税务机关核实纳税人状态，恢复正常后点“不修改，重新提交”。"),
+    "quota": _("请联系主管税务机关申请调整授信额度，或等待额度调整（下月额度下发）后点“不修改，重新提交”；无需修改发票内容。"),
+    "other": _("请按失败原因处理后重新提交；无法判断时请联系总部会计。"),
+}
+
 
 class UploadBatch(models.Model):
     """One QDFPSC call's worth of invoices; stored with its request *before* the call.
