@@ -89,8 +89,11 @@ EXPORTS = {
 
 
 def _cell(value):
-    # Leading = + - @ would make a spreadsheet evaluate a buyer's name as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+    """Text that a spreadsheet would evaluate (leading = + - @, tab, CR) gets an apostrophe.
+
+    Only text: amounts are passed as Decimal and written as plain numbers, so that a red
+    invoice's -10.27 stays a number Excel can sum."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value):
         return "'" + value
     return value
 
