@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.forms import DateRangeMixin
 from invoicing.issuing.drafts import EnteredLine, ManualDraft, manual_draft_build
 from invoicing.models import Invoice
-from invoicing.models.invoices import FAILURE_REASONS
+from invoicing.models.invoices import FAILURE_REASONS, REVERSAL_LABELS
 from invoicing.rules import limits
 from invoicing.rules.invoice import ORDINARY, RATE_CHOICES, SPECIAL
 from stores.models import Store
@@ -43,7 +43,8 @@ class InvoiceFilterForm(DateRangeMixin):
     q = forms.CharField(label=_("购方名称或税号"), required=False, max_length=200)
     number = forms.CharField(label=_("发票号码"), required=False, max_length=20)
     order_no = forms.CharField(label=_("订单号"), required=False, max_length=64)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部")), *Invoice.Status.choices])
+    status = forms.ChoiceField(label=_("状态"), required=False,
+                               choices=[("", _("全部")), *Invoice.Status.choices, *REVERSAL_LABELS.items()])
     reason = forms.ChoiceField(label=_("失败原因"), required=False, choices=[("", _("全部")), *FAILURE_REASONS.items()])
     amount_min = _money_field(_("最小价税合计"))
     amount_max = _money_field(_("最大价税合计"))

@@ -20,14 +20,14 @@ SORT_FIELDS = {
 
 
 def invoice_list(*, user, filters: dict):
-    qs = Invoice.objects.for_user(user).select_related("store", "order")
+    qs = Invoice.objects.for_user(user).select_related("store", "order").with_reversal()
     tz = timezone.get_current_timezone()
     if filters.get("date_from"):
         qs = qs.filter(created_at__gte=datetime.combine(filters["date_from"], time.min, tzinfo=tz))
     if filters.get("date_to"):
         qs = qs.filter(created_at__lt=datetime.combine(filters["date_to"] + timedelta(days=1), time.min, tzinfo=tz))
     if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
+        qs = qs.with_display_status(filters["status"])
     reason = filters.get("reason")
     if reason == "other":  # the day figures count an empty failure code as "other"
         qs = qs.filter(Q(failure_code="") | Q(failure_code="other"))
@@ -66,7 +66,8 @@ def invoice_detail(*, user, invoice_id: int) -> Invoice:
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(
-        Invoice.objects.for_user(user).select_related("store", "company", "order", "blue_invoice", "upload_batch"),
+        Invoice.objects.for_user(user).select_related("store", "company", "order", "blue_invoice", "upload_batch")
+        .with_reversal(),
         pk=invoice_id,
     )
 
@@ -95,7 +96,7 @@ def invoice_deliveries(*, invoice: Invoice) -> list[DeliveryAttempt]:
 
 def linked_invoices(*, user, invoice: Invoice) -> list[Invoice]:
     """Red invoices against this one, and the blue original of a red one (that the user may see)."""
-    qs = Invoice.objects.for_user(user)
+    qs = Invoice.objects.for_user(user).with_reversal()
     linked = list(qs.filter(blue_invoice=invoice).order_by("created_at"))
     if invoice.blue_invoice_id:
         linked = list(qs.filter(pk=invoice.blue_invoice_id)) + linked

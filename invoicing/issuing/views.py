@@ -78,7 +78,7 @@ def invoice_export(request):
             yield [
                 inv.number or "",
                 timezone.localtime(inv.issued_at).strftime("%Y-%m-%d %H:%M:%S") if inv.issued_at else "",
-                inv.store.code, inv.store.name, inv.get_status_display(), inv.get_type_display(),
+                inv.store.code, inv.store.name, inv.status_label, inv.get_type_display(),
                 inv.get_kind_display(), inv.buyer_name, inv.buyer_tax_id, inv.total_amount, inv.total_tax,
                 inv.total_with_tax, inv.order.order_no if inv.order_id else "", inv.failure_message,
                 timezone.localtime(inv.created_at).strftime("%Y-%m-%d %H:%M:%S"),
@@ -107,7 +107,7 @@ def invoice_detail(request, invoice_id: int):
         "download": invoice.status == S.ISSUED,
         "reverse_url": (reverse("invoicing:invoice_reverse", args=[invoice.pk])
                         if access.can("invoice.reverse_request", store) and invoice.status == S.ISSUED
-                        and invoice.kind == Invoice.Kind.BLUE else ""),
+                        and invoice.kind == Invoice.Kind.BLUE and invoice.reversal_state != "reversed" else ""),
     }
     lines = list(invoice.lines.order_by("line_no"))
     order_lines = {x.get("line_no"): x for x in (invoice.order.lines if invoice.order_id else [])}

@@ -153,6 +153,7 @@ def test_invoice_and_audit_exports(client, tenants):
     rows = list(csv.reader(io.StringIO(b"".join(_export(client, "invoices", "csv").streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 3 and rows[1][2] == blue.number and rows[2][3] == "红字发票" and rows[2][12] == blue.number
     assert rows[1][7].startswith("'=")  # no formula injection into Excel
+    assert rows[1][5] == "已全额红冲" and rows[2][5] == "已开具"  # the blue reads as reversed, not 已开具
     assert Decimal(rows[2][11]) < 0 and not rows[2][11].startswith("'")  # a red total is a number, not text
     invoices = list(load_workbook(io.BytesIO(b"".join(_export(client, "invoices", "xlsx").streaming_content)),
                                   read_only=True).active.values)
