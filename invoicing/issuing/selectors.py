@@ -77,7 +77,13 @@ def invoice_timeline(*, invoice: Invoice) -> list[InvoiceEvent]:
 
 
 def invoice_exchanges(*, user, invoice: Invoice, limit: int = 50):
-    """The platform calls behind an invoice: those whose refs name its number(s) or its batch serial."""
+    """The platform calls behind an invoice: those whose refs name its number(s) or its batch serial.
+
+    The caller has already found ``invoice`` through ``Invoice.objects.for_user``: its calls are
+    listed whatever their store (an upload of several stores' invoices has none). Each row's
+    ``visible`` says whether the user may open the whole call (``Exchange.objects.for_user``): a
+    store manager does not read a batch that carries other stores' buyers.
+    """
     refs = [n for n in [invoice.number, *invoice.previous_numbers] if n]
     if invoice.upload_batch_id and invoice.upload_batch.acceptance_serial:
         refs.append(invoice.upload_batch.acceptance_serial)
@@ -86,7 +92,11 @@ def invoice_exchanges(*, user, invoice: Invoice, limit: int = 50):
     condition = Q()
     for ref in refs:
         condition |= Q(refs__contains=[ref])
-    return list(Exchange.objects.for_user(user).filter(condition).order_by("created_at", "id")[:limit])
+    rows = list(Exchange.objects.filter(company_id=invoice.company_id).filter(condition).order_by("created_at", "id")[:limit])
+    visible = set(Exchange.objects.for_user(user).filter(pk__in=[row.pk for row in rows]).values_list("pk", flat=True))
+    for row in rows:
+        row.visible = row.pk in visible
+    return rows
 
 
 def invoice_deliveries(*, invoice: Invoice) -> list[DeliveryAttempt]:
