@@ -68,7 +68,7 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
     for parsed in parsed_orders:
         found = existing.get(parsed.order_no)
         if found is not None:
-            same = found.payload_hash == parsed.payload_hash and found.store_id == store.pk
+            same = parsed.same_content(found.payload_hash) and found.store_id == store.pk
             outcomes.append(OrderOutcome(EXISTING if same else CONFLICT, found if same else None, parsed.order_no))
             continue
         if parsed.order_no in seen:
