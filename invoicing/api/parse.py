@@ -27,6 +27,7 @@ from invoicing.taxcodes.selectors import tax_code_lookup_for
 
 MAX_LINES = 2000  # the platform allows 5,000 per invoice and recommends at most 2,000
 MAX_BATCH = 500
+SKU_MAX = 64
 MAX_AMOUNT = limits.MAX_MONEY
 ORDER_NO = re.compile(r"^[A-Za-z0-9_\-.:]{1,64}$")
 
@@ -377,7 +378,7 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
         r.errors += lr.errors
         return None
     lr.unknown(raw, LINE_FIELDS)
-    sku = lr.text(raw, "sku", label="商品编码", max_len=64)
+    sku = lr.text(raw, "sku", label="商品编码", max_len=SKU_MAX)
     product = None
     if sku:
         product = products.get(sku)

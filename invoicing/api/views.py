@@ -12,7 +12,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from audit.services import Actor
 from invoicing.api import parse
@@ -23,6 +23,7 @@ from invoicing.integrations.serialize import order_public, refund_public
 from invoicing.models import Order, Product
 from invoicing.orders.refunds import refund_receive
 from invoicing.orders.services import CONFLICT, EXISTING, order_receive_many
+from invoicing.rules import limits
 from invoicing.taxcodes.coding import AutoCoder
 
 logger = logging.getLogger(__name__)
@@ -59,9 +60,14 @@ def api_view(methods: list[str]):
 
     def decorate(view):
         @csrf_exempt
-        @require_http_methods(methods)
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                # Django's require_http_methods answers an empty text/html 405; a shop gets JSON.
+                response = error_response(405, [err("method_not_allowed",
+                                                    f"该接口只接受 {'、'.join(methods)} 请求，当前为 {request.method[:10]}")])
+                response["Allow"] = ", ".join(methods)
+                return response
             length = request.META.get("CONTENT_LENGTH") or "0"
             if not length.isdigit() or int(length) > max_body():
                 return error_response(413, [err("body_too_large",
@@ -99,7 +105,9 @@ def _products_for(company, items) -> dict:
     for item in items:
         if isinstance(item, dict) and isinstance(item.get("lines"), list):
             skus |= {line.get("sku") for line in item["lines"] if isinstance(line, dict) and isinstance(line.get("sku"), str)}
-    skus.discard(None)
+    # Only what can be a SKU reaches the query: a NUL in one is a DataError there (the parser
+    # then refuses the line with the field).
+    skus = {sku.strip() for sku in skus if len(sku) <= parse.SKU_MAX and not limits.text_problem(sku)}
     if not skus:
         return {}
     return {p.sku: p for p in Product.objects.filter(company=company, sku__in=skus, active=True)}
@@ -148,7 +156,8 @@ def orders_batch(request, key, data):
     for index, item in enumerate(items):
         parsed = parse.parse_order(item, prefix=f"orders[{index}]", products=products, coder=coder)
         if isinstance(parsed, list):
-            results[index] = {"status": 422, "order_no": item.get("order_no") if isinstance(item, dict) else None,
+            order_no = item.get("order_no") if isinstance(item, dict) else None
+            results[index] = {"status": 422, "order_no": order_no if isinstance(order_no, str) else None,
                               "errors": [e.as_dict() for e in parsed]}
         else:
             valid.append(parsed)
