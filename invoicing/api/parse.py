@@ -22,6 +22,7 @@ from invoicing.rules import limits
 from invoicing.rules.amounts import compute_line, compute_totals, fmt_money, money
 from invoicing.rules.clock import SHANGHAI
 from invoicing.rules.invoice import PLATFORM_RATES, InvoiceDraft, LineDraft, validate_invoice
+from invoicing.taxcodes.coding import DEFERRED_NOTE as waiting_deferred_note
 from invoicing.taxcodes.coding import waiting_message
 from invoicing.taxcodes.selectors import tax_code_lookup_for
 
@@ -347,8 +348,18 @@ def parse_order(item, *, prefix: str = "", products: dict | None = None,
         order_no=order_no, paid_at=paid_at, invoice_type=invoice_type, buyer=buyer, remark=remark, lines=lines,
         total_amount=totals.amount, total_tax=totals.tax, total_with_tax=totals.with_tax,
         payload_hash=canonical_hash(item, defaults=ORDER_DEFAULTS), legacy_payload_hash=payload_hash(item),
-        coding_notes=[line["tax_code_note"] for line in lines if line.get("tax_code_status") == "needs_review"],
+        coding_notes=_coding_notes(lines),
     )
+
+
+def _coding_notes(lines: list[dict]) -> list[str]:
+    """One sentence per line waiting for a person; lines left to the background job in one."""
+    notes = [line["tax_code_note"] for line in lines if line.get("tax_code_status") == "needs_review"]
+    deferred = [line["line_no"] for line in lines if line.get("tax_code_status") == "deferred"]
+    if deferred:
+        notes.append(f"第{deferred[0]}–{deferred[-1]}行中{len(deferred)}行{waiting_deferred_note}"
+                     if len(deferred) > 1 else f"第{deferred[0]}行{waiting_deferred_note}")
+    return notes
 
 
 def _check_buyer_contact(b: _Reader, buyer: dict) -> None:
@@ -434,13 +445,13 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
     coding = {}
     if to_code:
         decision = coder.decide(name=name, rate=rate, preferential=preferential)
-        coding = {"tax_code_status": "auto" if decision.code else "needs_review", "rate_given": rate is not None,
+        status = "auto" if decision.code else "deferred" if decision.deferred else "needs_review"
+        coding = {"tax_code_status": status, "rate_given": rate is not None,
                   "tax_code_confidence": decision.confidence, "tax_code_match": decision.match_source,
                   "tax_code_suggestions": decision.suggestions}
         if decision.code:
             tax_code, rate = decision.code, decision.rate
         else:
-
             coding["tax_code_note"] = waiting_message(line_no=index + 1, name=name, note=decision.note)
     # Without a rate (waiting for a code) the figures stay with tax: split when the code is chosen.
     figures = compute_line(rate=Decimal(0) if rate is None else rate, quantity=quantity, price=unit_price,

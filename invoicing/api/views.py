@@ -130,7 +130,7 @@ def _order_answer(outcome) -> tuple[int, dict]:
 def orders_create(request, key, data):
     """POST /api/v1/orders — one paid order."""
     company = key.store.company
-    parsed = parse.parse_order(data, products=_products_for(company, [data]), coder=AutoCoder(company))
+    parsed = parse.parse_order(data, products=_products_for(company, [data]), coder=AutoCoder.for_request(company))
     if isinstance(parsed, list):
         return error_response(422, parsed)
     [outcome] = order_receive_many(store=key.store, parsed_orders=[parsed], actor=_actor(key), api_key=key)
@@ -150,7 +150,7 @@ def orders_batch(request, key, data):
         return error_response(422, [err("batch_too_large", f"每批最多{parse.MAX_BATCH}个订单，当前{len(items)}个，请分批提交",
                                         "orders")])
     products = _products_for(key.store.company, items)
-    coder = AutoCoder(key.store.company)  # one matcher lookup per distinct line name in the batch
+    coder = AutoCoder.for_request(key.store.company)  # one matcher lookup per distinct line name, one budget
     results: list[dict | None] = [None] * len(items)
     valid, positions = [], []
     for index, item in enumerate(items):
