@@ -134,8 +134,9 @@ def openapi_schema() -> dict:
                     "rate": {"type": "string", "nullable": True, "description": "本公司对该编码使用过的税率（记忆或商品目录）"}}},
                 "LineCoding": {"type": "object", "description": "未带税收分类编码的明细如何赋码", "properties": {
                     "line_no": {"type": "integer"}, "name": {"type": "string"},
-                    "tax_code_status": {"type": "string", "enum": ["auto", "needs_review", "chosen"],
-                                        "description": "auto 自动赋码；needs_review 等待人工选择；chosen 已人工选择"},
+                    "tax_code_status": {"type": "string", "enum": ["auto", "needs_review", "chosen", "deferred"],
+                                        "description": "auto 自动赋码；needs_review 等待人工选择；chosen 已人工选择；"
+                                                       "deferred 超出单次请求的赋码上限，等待后台任务赋码"},
                     "tax_code": {"type": "string", "nullable": True}, "rate": {"type": "string", "nullable": True},
                     "confidence": {"type": "number", "nullable": True},
                     "suggestions": {"type": "array", "maxItems": 3, "items": {"$ref": "#/components/schemas/Suggestion"}}}},
