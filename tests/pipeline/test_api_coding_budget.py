@@ -30,6 +30,7 @@ def uncoded_order(order_no: str, count: int) -> dict:
 
 
 def test_an_order_of_2000_uncoded_lines_answers_within_the_budget(shop, settings):
+    settings.API_CODING_BUDGET_NAMES, settings.API_CODING_BUDGET_MS = 100, 1500  # the defaults
     order = uncoded_order("BIG-1", 2000)
     started = time.monotonic()
     body = json.dumps(order, ensure_ascii=False).encode()
@@ -39,11 +40,12 @@ def test_an_order_of_2000_uncoded_lines_answers_within_the_budget(shop, settings
     elapsed = time.monotonic() - started
     print(f"2,000 uncoded lines answered in {elapsed:.2f} s")  # the figure for the closing note
     assert response.status_code == 201, response.text[:500]
-    assert elapsed < 15, elapsed  # 73.5 s before the budget, 6.5 s after, on a loaded 2-core machine
+    # Without the budget: 73.5 s (load 10) / 11.9 s (load 3) on this 2-core machine; with it 6.5 s / 2.8 s.
+    assert elapsed < 15, elapsed
     body = response.json()
     statuses = [line["tax_code_status"] for line in body["tax_coding"]]
     assert len(statuses) == 2000
-    assert statuses.count("deferred") >= 2000 - settings.API_CODING_BUDGET_NAMES
+    assert statuses.count("deferred") >= 1900  # at most 100 names matched in the request
     assert body["status"] == "awaiting_review"
     assert Invoice.objects.get(order__order_no="BIG-1").status == "draft"
 
