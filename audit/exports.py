@@ -35,11 +35,11 @@ def invoice_rows(*, company, date_from, date_to, store_ids=()) -> Iterator[list]
     yield ["门店编码", "门店名称", "发票号码", "蓝/红", "发票种类", "状态", "开票日期", "购方名称", "购方税号",
            "金额", "税额", "价税合计", "原蓝字发票号码", "交付时间", "交付渠道"]
     qs = (_invoices(company=company, date_from=date_from, date_to=date_to, store_ids=store_ids)
-          .select_related("store", "blue_invoice", "delivery").order_by("issued_at", "id"))
+          .select_related("store", "blue_invoice", "delivery").with_reversal().order_by("issued_at", "id"))
     for inv in qs.iterator(chunk_size=2000):
         delivery = getattr(inv, "delivery", None)  # reverse one-to-one: None when never delivered
         yield [inv.store.code, inv.store.name, inv.number or "", inv.get_kind_display(), inv.get_type_display(),
-               inv.get_status_display(), f"{inv.issued_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", inv.buyer_name,
+               inv.status_label, f"{inv.issued_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", inv.buyer_name,
                inv.buyer_tax_id, inv.total_amount, inv.total_tax, inv.total_with_tax,
                inv.blue_invoice.number if inv.blue_invoice_id and inv.blue_invoice.number else "",
                f"{delivery.delivered_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}" if delivery and delivery.delivered_at else "",
@@ -89,8 +89,11 @@ EXPORTS = {
 
 
 def _cell(value):
-    # Leading = + - @ would make a spreadsheet evaluate a buyer's name as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+    """Text that a spreadsheet would evaluate (leading = + - @, tab, CR) gets an apostrophe.
+
+    Only text: amounts are passed as Decimal and written as plain numbers, so that a red
+    invoice's -10.27 stays a number Excel can sum."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value):
         return "'" + value
     return value
 

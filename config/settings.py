@@ -219,6 +219,10 @@ TAXPAYER_STATUS_TTL = env_int("TAXPAYER_STATUS_TTL", 3600, minimum=1)
 TAX_STATUS_SYNC_LIMIT = env_int("TAX_STATUS_SYNC_LIMIT", 200, minimum=1)
 TAX_STATUS_SYNC_DAYS = env_int("TAX_STATUS_SYNC_DAYS", 30, minimum=1)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
+# Auto-coding budget of one API request (docs/api.md): distinct line names matched, and the
+# time spent matching; lines past either are coded by a background job.
+API_CODING_BUDGET_NAMES = env_int("API_CODING_BUDGET_NAMES", 100, minimum=0)
+API_CODING_BUDGET_MS = env_int("API_CODING_BUDGET_MS", 1500, minimum=0)
 RED_LETTER_RESUBMIT_AFTER_S = env_int("RED_LETTER_RESUBMIT_AFTER_S", 600, minimum=1)
 # Monthly summary confirmation (汇总确认): HQ is reminded from the 1st until this day of the month.
 SUMMARY_CONFIRM_DEADLINE_DAY = env_int("SUMMARY_CONFIRM_DEADLINE_DAY", 15, minimum=1, maximum=28)

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpResponse, StreamingHttpResponse
+from redis.exceptions import RedisError
 
 from invoicing.taxapi import crypto
 from sandbox import services, state
@@ -78,9 +80,14 @@ def handle(request, *, nlbm: str | None, fwbm: str) -> HttpResponse:
             raise GatewayError("2002")
         call = authenticate(request, nlbm=nlbm, fwbm=fwbm)
         throttle(call.unit, nlbm=nlbm, fwbm=fwbm)
+        data = services.dispatch(fwbm, unit=call.unit, payload=call.payload)
     except GatewayError as error:
         return _error_response(request_id, error)
-    data = services.dispatch(fwbm, unit=call.unit, payload=call.payload)
+    except (RedisError, DatabaseError) as error:
+        # The platform's own stores failing (Redis holds nonces and throttles): it answers its
+        # 系统繁忙 body, which a client retries, never a bare HTTP 500 (issue 13, row 12).
+        logger.exception("sandbox %s: %s unavailable, answered 2002", fwbm, type(error).__name__)
+        return _error_response(request_id, GatewayError("2002"))
     if fwbm == "QDFPSC" and data.get("returncode") == "00" and state.fault_take("drop_after_upload", fwbm):
         # The upload is stored (committed); the caller never hears about it.
         return abort_connection(request)
@@ -150,7 +157,12 @@ def throttle(unit: Unit, *, nlbm: str, fwbm: str) -> None:
     rate = state.throttle_rate(fwbm)
     key = f"sandbox:throttle:{unit.pk}:{nlbm}:{int(time.time())}"
     cache.add(key, 0, timeout=5)
-    if cache.incr(key) > rate:
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key went between add and incr (expired, or Redis restarted empty)
+        cache.add(key, 1, timeout=5)
+        count = 1
+    if count > rate:
         raise GatewayError("2001")
 
 

@@ -2,7 +2,8 @@
 
 Deliberately independent of ``invoicing.rules``: the sandbox is the other party and must catch
 what the client gets wrong rather than agree with the same bug. It shares only the reference data
-(``invoicing.taxcodes.reference``: what the code table says), never a rule. Every message is a Chinese
+(``invoicing.taxcodes.reference``: what the code table says; ``invoicing.rules.platform_fields``:
+the published field lengths), never a rule. Every message is a Chinese
 sentence that ends with the field it is about, e.g. ``第2行：金额与单价×数量不符（fpmxList[1].je）``.
 """
 
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from invoicing.rules import platform_fields as fields
 from invoicing.taxcodes import reference
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -27,7 +29,15 @@ UPLOAD_WINDOW = timedelta(hours=48)
 # A kprq a little ahead of the platform's clock is accepted, for clock skew between the parties.
 FUTURE_TOLERANCE = timedelta(seconds=60)
 MAX_LINES = 5000
-REMARK_LIMIT = {"0": 450, "1": 382}
+REMARK_LIMIT = {"0": fields.REMARK_BLUE_MAX, "1": fields.REMARK_RED_MAX}
+# (field names, label, limit): a pair is printed as one field, so its lengths add up.
+PARTY_LENGTHS = (
+    (("gmfmc",), "购买方名称", fields.BUYER_NAME_MAX),
+    (("gmfdz", "gmfdh"), "购买方地址和电话", fields.BUYER_ADDRESS_PHONE_MAX),
+    (("gmfkhh", "gmfzh"), "购买方开户行和账号", fields.BUYER_BANK_ACCOUNT_MAX),
+)
+LINE_LENGTHS = (("xmmc", "项目名称", fields.ITEM_NAME_MAX), ("ggxh", "规格型号", fields.SPEC_MAX),
+                ("dw", "单位", fields.UNIT_MAX))
 PREFERENTIAL_FLAGS = {"", "03", "04"}
 DIFFERENCE_KINDS = {"", "01", "02"}
 SETTLEMENT_METHODS = {"", "01", "02", "03", "04", "05", "99"}
@@ -152,6 +162,7 @@ def check_invoice(invoice: dict, *, seller_nsrsbh: str, platform_id: str, now: d
         "fphm", "lzfpbz", "fppz", "kprq", "xsfnsrsbh", "xsfmc", "gmfnsrsbh", "gmfmc", "bz", "cezslxDm",
         "dylzfphm", "hzqrxxdbh", "hzqrduuid", "gmfzrrbz", "ptbh", "qyDm", "tdys", "ip", "macdz", "fpkjfsDm",
         "jsfs", "kprzjlx", "sgfplxDm", "ckywsyzcDm", "zzsjzjtDm",
+        "gmfdz", "gmfdh", "gmfkhh", "gmfzh",
     )}
     checked.fphm, checked.lzfpbz, checked.fppz = text["fphm"], text["lzfpbz"], text["fppz"]
     red = text["lzfpbz"] == "1"
@@ -190,6 +201,10 @@ def check_invoice(invoice: dict, *, seller_nsrsbh: str, platform_id: str, now: d
     limit = REMARK_LIMIT["1" if red else "0"]
     if len(text["bz"]) > limit:
         checked.add(f"备注不能超过{limit}个字符（bz）")
+    for names, label, limit in PARTY_LENGTHS:
+        if sum(len(text[name]) for name in names) > limit:
+            checked.add(f"{label}合计不能超过{limit}个字符（{'、'.join(names)}）" if len(names) > 1
+                        else f"{label}不能超过{limit}个字符（{names[0]}）")
     if text["cezslxDm"] not in DIFFERENCE_KINDS:
         checked.add("差额征税类型代码须为空、01（全额开票）或02（差额开票）（cezslxDm）")
     if text["ptbh"] != platform_id:
@@ -286,6 +301,9 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
             line.blue_line_no = int(str(raw.get("dylzfpmxxh")))
         except (TypeError, ValueError):
             add(_line_msg(index, "红字发票须填写对应蓝字发票明细序号", "dylzfpmxxh"))
+    for name, label, limit in LINE_LENGTHS:
+        if len(getattr(line, name)) > limit:
+            add(_line_msg(index, f"{label}不能超过{limit}个字符", name))
     for name, label in (("je", "金额"), ("se", "税额"), ("slv", "税率")):
         if raw.get(name) in (None, "") and values[name] is None:
             add(_line_msg(index, f"{label}不能为空", name))

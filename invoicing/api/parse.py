@@ -22,11 +22,13 @@ from invoicing.rules import limits
 from invoicing.rules.amounts import compute_line, compute_totals, fmt_money, money
 from invoicing.rules.clock import SHANGHAI
 from invoicing.rules.invoice import PLATFORM_RATES, InvoiceDraft, LineDraft, validate_invoice
+from invoicing.taxcodes.coding import DEFERRED_NOTE as waiting_deferred_note
 from invoicing.taxcodes.coding import waiting_message
 from invoicing.taxcodes.selectors import tax_code_lookup_for
 
 MAX_LINES = 2000  # the platform allows 5,000 per invoice and recommends at most 2,000
 MAX_BATCH = 500
+SKU_MAX = 64
 MAX_AMOUNT = limits.MAX_MONEY
 ORDER_NO = re.compile(r"^[A-Za-z0-9_\-.:]{1,64}$")
 
@@ -63,9 +65,14 @@ class ParsedOrder:
     total_amount: Decimal
     total_tax: Decimal
     total_with_tax: Decimal
-    payload_hash: str
+    payload_hash: str  # canonical_hash: what the idempotency check compares
+    # The hash of the body as written, which rows stored before canonical hashing carry.
+    legacy_payload_hash: str = ""
     # One Chinese sentence per line that waits for a person to choose its tax code.
     coding_notes: list[str] = field(default_factory=list)
+
+    def same_content(self, stored_hash: str) -> bool:
+        return stored_hash in (self.payload_hash, self.legacy_payload_hash)
 
 
 @dataclass
@@ -76,7 +83,11 @@ class ParsedRefund:
     amount: Decimal
     lines: list[dict]
     reason: str
-    payload_hash: str
+    payload_hash: str  # canonical_hash, as for orders
+    legacy_payload_hash: str = ""
+
+    def same_content(self, stored_hash: str) -> bool:
+        return stored_hash in (self.payload_hash, self.legacy_payload_hash)
 
 
 # The deepest real body is {"orders": [{"lines": [{...}]}]}: four levels. json.loads recurses
@@ -98,6 +109,38 @@ def json_depth(body: bytes) -> int:
 def payload_hash(item) -> str:
     text = json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# Idempotency compares what a body means, not how it is written (issue 13 row 11): a shop that
+# re-serialises on retry ("1.0" for "1", the same instant in UTC, other key order, whitespace
+# around a name) is sending the same order. Fields the parser reads as numbers or instants are
+# compared as such; texts stripped; absent, null and "" are one thing.
+_NUMBER_FIELDS = {"rate", "quantity", "unit_price", "amount", "total"}
+_MOMENT_FIELDS = {"paid_at", "refunded_at"}
+ORDER_DEFAULTS = {"invoice_type": "02", "price_includes_tax": True}
+
+
+def _canonical_number(value) -> str:
+    number = Decimal(value)  # the parser accepted it: an int, a Decimal or a plain number text
+    return "0" if number == 0 else format(number.normalize(), "f")
+
+
+def _canonical(value, name: str = ""):
+    if isinstance(value, dict):
+        return {key: _canonical(item, key) for key, item in value.items() if item is not None and item != ""}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    if name in _NUMBER_FIELDS and not isinstance(value, bool):
+        return _canonical_number(value)
+    if name in _MOMENT_FIELDS:
+        moment = datetime.fromisoformat(value.strip())
+        return (moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)).astimezone(UTC).isoformat()
+    return value.strip() if isinstance(value, str) else value
+
+
+def canonical_hash(item: dict, *, defaults: dict) -> str:
+    """``payload_hash`` of a validated body's meaning; ``defaults`` are what an absent field means."""
+    return payload_hash({**defaults, **_canonical(item)})
 
 
 @dataclass
@@ -304,9 +347,19 @@ def parse_order(item, *, prefix: str = "", products: dict | None = None,
     return ParsedOrder(
         order_no=order_no, paid_at=paid_at, invoice_type=invoice_type, buyer=buyer, remark=remark, lines=lines,
         total_amount=totals.amount, total_tax=totals.tax, total_with_tax=totals.with_tax,
-        payload_hash=payload_hash(item),
-        coding_notes=[line["tax_code_note"] for line in lines if line.get("tax_code_status") == "needs_review"],
+        payload_hash=canonical_hash(item, defaults=ORDER_DEFAULTS), legacy_payload_hash=payload_hash(item),
+        coding_notes=_coding_notes(lines),
     )
+
+
+def _coding_notes(lines: list[dict]) -> list[str]:
+    """One sentence per line waiting for a person; lines left to the background job in one."""
+    notes = [line["tax_code_note"] for line in lines if line.get("tax_code_status") == "needs_review"]
+    deferred = [line["line_no"] for line in lines if line.get("tax_code_status") == "deferred"]
+    if deferred:
+        notes.append(f"第{deferred[0]}–{deferred[-1]}行中{len(deferred)}行{waiting_deferred_note}"
+                     if len(deferred) > 1 else f"第{deferred[0]}行{waiting_deferred_note}")
+    return notes
 
 
 def _check_buyer_contact(b: _Reader, buyer: dict) -> None:
@@ -336,7 +389,7 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
         r.errors += lr.errors
         return None
     lr.unknown(raw, LINE_FIELDS)
-    sku = lr.text(raw, "sku", label="商品编码", max_len=64)
+    sku = lr.text(raw, "sku", label="商品编码", max_len=SKU_MAX)
     product = None
     if sku:
         product = products.get(sku)
@@ -392,13 +445,13 @@ def _parse_line(raw, r: _Reader, index: int, products: dict, default_includes_ta
     coding = {}
     if to_code:
         decision = coder.decide(name=name, rate=rate, preferential=preferential)
-        coding = {"tax_code_status": "auto" if decision.code else "needs_review", "rate_given": rate is not None,
+        status = "auto" if decision.code else "deferred" if decision.deferred else "needs_review"
+        coding = {"tax_code_status": status, "rate_given": rate is not None,
                   "tax_code_confidence": decision.confidence, "tax_code_match": decision.match_source,
                   "tax_code_suggestions": decision.suggestions}
         if decision.code:
             tax_code, rate = decision.code, decision.rate
         else:
-
             coding["tax_code_note"] = waiting_message(line_no=index + 1, name=name, note=decision.note)
     # Without a rate (waiting for a code) the figures stay with tax: split when the code is chosen.
     figures = compute_line(rate=Decimal(0) if rate is None else rate, quantity=quantity, price=unit_price,
@@ -454,4 +507,5 @@ def parse_refund(item, *, prefix: str = "") -> ParsedRefund | list[ApiError]:
     if r.errors:
         return r.errors
     return ParsedRefund(refund_id=refund_id, order_no=order_no, refunded_at=refunded_at, amount=amount,
-                        lines=lines, reason=reason, payload_hash=payload_hash(item))
+                        lines=lines, reason=reason, payload_hash=canonical_hash(item, defaults={}),
+                        legacy_payload_hash=payload_hash(item))

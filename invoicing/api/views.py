@@ -12,7 +12,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from audit.services import Actor
 from invoicing.api import parse
@@ -23,6 +23,7 @@ from invoicing.integrations.serialize import order_public, refund_public
 from invoicing.models import Order, Product
 from invoicing.orders.refunds import refund_receive
 from invoicing.orders.services import CONFLICT, EXISTING, order_receive_many
+from invoicing.rules import limits
 from invoicing.taxcodes.coding import AutoCoder
 
 logger = logging.getLogger(__name__)
@@ -59,9 +60,14 @@ def api_view(methods: list[str]):
 
     def decorate(view):
         @csrf_exempt
-        @require_http_methods(methods)
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                # Django's require_http_methods answers an empty text/html 405; a shop gets JSON.
+                response = error_response(405, [err("method_not_allowed",
+                                                    f"该接口只接受 {'、'.join(methods)} 请求，当前为 {request.method[:10]}")])
+                response["Allow"] = ", ".join(methods)
+                return response
             length = request.META.get("CONTENT_LENGTH") or "0"
             if not length.isdigit() or int(length) > max_body():
                 return error_response(413, [err("body_too_large",
@@ -99,7 +105,9 @@ def _products_for(company, items) -> dict:
     for item in items:
         if isinstance(item, dict) and isinstance(item.get("lines"), list):
             skus |= {line.get("sku") for line in item["lines"] if isinstance(line, dict) and isinstance(line.get("sku"), str)}
-    skus.discard(None)
+    # Only what can be a SKU reaches the query: a NUL in one is a DataError there (the parser
+    # then refuses the line with the field).
+    skus = {sku.strip() for sku in skus if len(sku) <= parse.SKU_MAX and not limits.text_problem(sku)}
     if not skus:
         return {}
     return {p.sku: p for p in Product.objects.filter(company=company, sku__in=skus, active=True)}
@@ -122,7 +130,7 @@ def _order_answer(outcome) -> tuple[int, dict]:
 def orders_create(request, key, data):
     """POST /api/v1/orders — one paid order."""
     company = key.store.company
-    parsed = parse.parse_order(data, products=_products_for(company, [data]), coder=AutoCoder(company))
+    parsed = parse.parse_order(data, products=_products_for(company, [data]), coder=AutoCoder.for_request(company))
     if isinstance(parsed, list):
         return error_response(422, parsed)
     [outcome] = order_receive_many(store=key.store, parsed_orders=[parsed], actor=_actor(key), api_key=key)
@@ -142,13 +150,14 @@ def orders_batch(request, key, data):
         return error_response(422, [err("batch_too_large", f"每批最多{parse.MAX_BATCH}个订单，当前{len(items)}个，请分批提交",
                                         "orders")])
     products = _products_for(key.store.company, items)
-    coder = AutoCoder(key.store.company)  # one matcher lookup per distinct line name in the batch
+    coder = AutoCoder.for_request(key.store.company)  # one matcher lookup per distinct line name, one budget
     results: list[dict | None] = [None] * len(items)
     valid, positions = [], []
     for index, item in enumerate(items):
         parsed = parse.parse_order(item, prefix=f"orders[{index}]", products=products, coder=coder)
         if isinstance(parsed, list):
-            results[index] = {"status": 422, "order_no": item.get("order_no") if isinstance(item, dict) else None,
+            order_no = item.get("order_no") if isinstance(item, dict) else None
+            results[index] = {"status": 422, "order_no": order_no if isinstance(order_no, str) else None,
                               "errors": [e.as_dict() for e in parsed]}
         else:
             valid.append(parsed)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET  # noqa: S405 - we build XML, never parse untrusted input here
 
 from invoicing.documents.capitals import amount_to_chinese_capitals
-from invoicing.documents.common import local_moment, number_text
+from invoicing.documents.common import local_moment, number_text, printed_name
 from invoicing.rules.amounts import fmt_money
 
 VAT_LABELS = {"01": "增值税专用发票", "02": "普通发票"}
@@ -86,7 +86,7 @@ def invoice_xml_bytes(invoice) -> bytes:
 
     for line in invoice.lines.all().order_by("line_no"):
         item = _add(data, "IssuItemInformation")
-        _add(item, "ItemName", line.name)
+        _add(item, "ItemName", printed_name(line))
         _add(item, "SpecMod", line.spec)
         _add(item, "MeaUnits", line.unit)
         _add(item, "Quantity", number_text(line.quantity))

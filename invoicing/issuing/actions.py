@@ -177,8 +177,12 @@ def invoice_cancel(*, invoice: Invoice, actor: Actor, reason: str = "") -> Invoi
 
 
 @transaction.atomic
-def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
-    """Send a draft (waiting for a person) to the pipeline."""
+def invoice_submit(*, invoice: Invoice, actor: Actor, remember: bool = True) -> Invoice:
+    """Send a draft (waiting for a person) to the pipeline.
+
+    ``remember``: a person's submit remembers the codes its lines carry; the background job that
+    coded deferred lines submits with False (nothing is remembered on the automatic path).
+    """
     invoice = _locked(invoice.pk)
     if invoice.status != S.DRAFT:
         raise ServiceError("invoice_not_draft", "只有草稿状态的发票可以提交开具")
@@ -187,8 +191,8 @@ def invoice_submit(*, invoice: Invoice, actor: Actor) -> Invoice:
         rows = "、".join(f"第{n}行" for n in uncoded[:10]) + ("等" if len(uncoded) > 10 else "")
         raise ServiceError("invoice_lines_uncoded",
                            f"{rows}尚未选择税收分类编码，请先为这些明细选择编码，再提交开具")
-    remembered = remember_accepted(invoice)
-    message = "提交开具"
+    remembered = remember_accepted(invoice) if remember else []
+    message = "提交开具" if remember else "全部明细已由后台任务自动赋码，按自动开票比例自动开具"
     if remembered:
         message += "；已记住" + "、".join(f"第{n}行" for n in remembered) + "的税收分类编码，同名商品下次自动赋码"
     t = begin(invoice, message)

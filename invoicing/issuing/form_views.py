@@ -22,7 +22,7 @@ from invoicing.issuing import selectors as queries
 from invoicing.issuing.actions import invoice_correct_and_resubmit, invoice_create_manual
 from invoicing.issuing.forms import IssueForm, issue_initial_copied, issue_initial_from_invoice
 from invoicing.models import Invoice
-from invoicing.rules.amounts import fmt_money, fmt_number, fmt_rate
+from invoicing.rules.amounts import fmt_money, fmt_rate
 from stores.access import access_for
 from stores.models import Store
 
@@ -43,10 +43,9 @@ def _preview_lines(form: IssueForm) -> list[dict]:
     for line in form.manual.draft.lines:
         rows.append({
             "name": line.name, "tax_code": line.tax_code, "kind": line.kind, "spec": line.spec, "unit": line.unit,
-            "quantity": fmt_number(line.quantity) if line.quantity is not None else "",
-            "unit_price": fmt_number(line.unit_price) if line.unit_price is not None else "",
-            "amount": fmt_money(line.amount), "rate": "免税" if line.preferential == "03" else
-            "不征税" if line.preferential == "04" else fmt_rate(line.rate), "tax": fmt_money(line.tax),
+            # Raw figures: the template's numbers filters format them as every other screen does.
+            "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount, "rate": line.rate,
+            "preferential": line.preferential, "tax": line.tax,
         })
     return rows
 

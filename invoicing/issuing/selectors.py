@@ -23,7 +23,7 @@ SORT_FIELDS = {
 
 
 def invoice_list(*, user, filters: dict):
-    qs = Invoice.objects.for_user(user).select_related("store", "order")
+    qs = Invoice.objects.for_user(user).select_related("store", "order").with_reversal()
     tz = timezone.get_current_timezone()
     if filters.get("date_from"):
         qs = qs.filter(created_at__gte=datetime.combine(filters["date_from"], time.min, tzinfo=tz))
@@ -35,7 +35,7 @@ def invoice_list(*, user, filters: dict):
     elif status == "stuck":
         qs = qs.filter(stuck_backlog(now=timezone.now()))
     elif status:
-        qs = qs.filter(status=status)
+        qs = qs.with_display_status(status)
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
     # The dashboard counts an invoice on the day the platform confirmed it (dashboard.stats).
@@ -133,7 +133,8 @@ def invoice_detail(*, user, invoice_id: int) -> Invoice:
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(
-        Invoice.objects.for_user(user).select_related("store", "company", "order", "blue_invoice", "upload_batch"),
+        Invoice.objects.for_user(user).select_related("store", "company", "order", "blue_invoice", "upload_batch")
+        .with_reversal(),
         pk=invoice_id,
     )
 
@@ -143,7 +144,13 @@ def invoice_timeline(*, invoice: Invoice) -> list[InvoiceEvent]:
 
 
 def invoice_exchanges(*, user, invoice: Invoice, limit: int = 50):
-    """The platform calls behind an invoice: those whose refs name its number(s) or its batch serial."""
+    """The platform calls behind an invoice: those whose refs name its number(s) or its batch serial.
+
+    The caller has already found ``invoice`` through ``Invoice.objects.for_user``: its calls are
+    listed whatever their store (an upload of several stores' invoices has none). Each row's
+    ``visible`` says whether the user may open the whole call (``Exchange.objects.for_user``): a
+    store manager does not read a batch that carries other stores' buyers.
+    """
     refs = [n for n in [invoice.number, *invoice.previous_numbers] if n]
     if invoice.upload_batch_id and invoice.upload_batch.acceptance_serial:
         refs.append(invoice.upload_batch.acceptance_serial)
@@ -152,7 +159,11 @@ def invoice_exchanges(*, user, invoice: Invoice, limit: int = 50):
     condition = Q()
     for ref in refs:
         condition |= Q(refs__contains=[ref])
-    return list(Exchange.objects.for_user(user).filter(condition).order_by("created_at", "id")[:limit])
+    rows = list(Exchange.objects.filter(company_id=invoice.company_id).filter(condition).order_by("created_at", "id")[:limit])
+    visible = set(Exchange.objects.for_user(user).filter(pk__in=[row.pk for row in rows]).values_list("pk", flat=True))
+    for row in rows:
+        row.visible = row.pk in visible
+    return rows
 
 
 def invoice_deliveries(*, invoice: Invoice) -> list[DeliveryAttempt]:
@@ -162,7 +173,7 @@ def invoice_deliveries(*, invoice: Invoice) -> list[DeliveryAttempt]:
 
 def linked_invoices(*, user, invoice: Invoice) -> list[Invoice]:
     """Red invoices against this one, and the blue original of a red one (that the user may see)."""
-    qs = Invoice.objects.for_user(user)
+    qs = Invoice.objects.for_user(user).with_reversal()
     linked = list(qs.filter(blue_invoice=invoice).order_by("created_at"))
     if invoice.blue_invoice_id:
         linked = list(qs.filter(pk=invoice.blue_invoice_id)) + linked

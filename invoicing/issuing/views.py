@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -18,6 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit import exports
 from audit.services import Actor
 from invoicing.delivery import services as delivery
 from invoicing.delivery.services import DeliveryError
@@ -29,8 +29,8 @@ from invoicing.issuing.form_views import can_copy
 from invoicing.issuing.forms import InvoiceFilterForm
 from invoicing.issuing.saved_drafts import row_id
 from invoicing.models import Invoice
-from invoicing.models.invoices import FAILURE_REASONS
-from invoicing.rules.amounts import fmt_money, fmt_rate
+from invoicing.models.invoices import FAILURE_ADVICE, FAILURE_REASONS
+from invoicing.rules.amounts import fmt_rate
 from invoicing.rules.invoice import PLATFORM_RATES
 from invoicing.taxcodes.coding import invoice_line_code_choose
 from stores.access import access_for
@@ -151,17 +151,6 @@ def _bulk_resend(request, chosen: list[Invoice], back: str):
     return redirect(back)
 
 
-def _csv_safe(value) -> str:
-    """Neutralise spreadsheet formulas: a buyer named "=HYPERLINK(…)" must stay text in Excel."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 CSV_HEADER = ["发票号码", "开票日期", "门店编码", "门店", "状态", "发票种类", "蓝/红", "购方名称", "购方税号",
               "合计金额", "合计税额", "价税合计", "订单号", "失败原因", "创建时间"]
 
@@ -169,28 +158,27 @@ CSV_HEADER = ["发票号码", "开票日期", "门店编码", "门店", "状态"
 @login_required
 @require_GET
 def invoice_export(request):
-    """The filtered list as CSV (UTF-8 with BOM so Excel reads the Chinese), streamed."""
+    """The filtered list as CSV, streamed: amounts as numbers (red ones negative), text made formula-safe."""
     access = access_for(request)
     access.require("invoice.export")
     _form, filters, _query = _filters(request)
-    rows = queries.invoice_list(user=request.user, filters=filters)
-    writer = csv.writer(_Echo())
+    invoices = queries.invoice_list(user=request.user, filters=filters)
 
-    def lines():
-        yield "\ufeff" + writer.writerow(CSV_HEADER)
-        for inv in rows.iterator(chunk_size=2000):
-            yield writer.writerow([_csv_safe(v) for v in (
+    def rows():
+        yield CSV_HEADER
+        for inv in invoices.iterator(chunk_size=2000):
+            yield [
                 inv.number or "",
                 timezone.localtime(inv.issued_at).strftime("%Y-%m-%d %H:%M:%S") if inv.issued_at else "",
-                inv.store.code, inv.store.name, inv.get_status_display(), inv.get_type_display(),
-                inv.get_kind_display(), inv.buyer_name, inv.buyer_tax_id, fmt_money(inv.total_amount),
-                fmt_money(inv.total_tax), fmt_money(inv.total_with_tax), inv.order.order_no if inv.order_id else "",
-                inv.failure_message, timezone.localtime(inv.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-            )])
+                inv.store.code, inv.store.name, inv.status_label, inv.get_type_display(),
+                inv.get_kind_display(), inv.buyer_name, inv.buyer_tax_id, inv.total_amount, inv.total_tax,
+                inv.total_with_tax, inv.order.order_no if inv.order_id else "", inv.failure_message,
+                timezone.localtime(inv.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            ]
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="invoices-{stamp}.csv"'
+    response = StreamingHttpResponse(exports.csv_chunks(rows()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"发票清单-{stamp}.csv")
     return response
 
 
@@ -212,7 +200,7 @@ def invoice_detail(request, invoice_id: int):
         "copy": access.can("invoice.issue", store) and can_copy(invoice),
         "reverse_url": (reverse("invoicing:invoice_reverse", args=[invoice.pk])
                         if access.can("invoice.reverse_request", store) and invoice.status == S.ISSUED
-                        and invoice.kind == Invoice.Kind.BLUE else ""),
+                        and invoice.kind == Invoice.Kind.BLUE and invoice.reversal_state != "reversed" else ""),
     }
     lines = list(invoice.lines.order_by("line_no"))
     order_lines = {x.get("line_no"): x for x in (invoice.order.lines if invoice.order_id else [])}
@@ -238,6 +226,7 @@ def invoice_detail(request, invoice_id: int):
         "uncoded": uncoded, "can_code": access.can("invoice.issue", store) and invoice.status == S.DRAFT,
         "rate_choices": [(format(r.normalize(), "f") if r else "0", fmt_rate(r)) for r in PLATFORM_RATES],
         "reason_label": FAILURE_REASONS.get(invoice.failure_code or "other", invoice.failure_code),
+        "advice": FAILURE_ADVICE.get(invoice.failure_code or "other", FAILURE_ADVICE["other"]),
     })
 
 

@@ -1,7 +1,10 @@
 """Invoices (blue and red), their lines and timeline, upload batches and per-store day figures."""
 
+from decimal import Decimal
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
@@ -18,6 +21,18 @@ FAILURE_REASONS = {
     "taxpayer_status": _("纳税人状态异常"),
     "quota": _("授信额度不足"),
     "other": _("其他"),
+}
+
+# Invoice.failure_code → what to do next; each reason has its own remedy (a quota refusal is not
+# fixed by editing the buyer). Shown under the failure on the invoice page.
+FAILURE_ADVICE = {
+    "validation": _("请修改购买方或明细后重新提交。"),
+    "platform_refused": _("请按平台提示修改购买方或明细后重新提交，原发票号码保留重用。"),
+    "batch_refused": _("整批上传被平台拒绝，多为接入设置或平台原因：请联系总部管理员核对税务平台接入设置，处理后点“不修改，重新提交”。"),
+    "platform_mismatch": _("切勿重复开具：请总部会计登录税务平台核对该号码的发票，核对后再决定取消或重新提交。"),
+    "taxpayer_status": _("请联系主管税务机关核实纳税人状态，恢复正常后点“不修改，重新提交”。"),
+    "quota": _("请联系主管税务机关申请调整授信额度，或等待额度调整（下月额度下发）后点“不修改，重新提交”；无需修改发票内容。"),
+    "other": _("请按失败原因处理后重新提交；无法判断时请联系总部会计。"),
 }
 
 
@@ -56,8 +71,37 @@ class UploadBatch(models.Model):
         return f"batch {self.pk} {self.status} {self.acceptance_serial}"
 
 
+# How much of an issued blue invoice issued red invoices have reversed; shown instead of 已开具.
+REVERSAL_LABELS = {"partly_reversed": _("部分红冲"), "reversed": _("已全额红冲")}
+
+
+def reversal_state_for(*, total_with_tax: Decimal, reversed_with_tax: Decimal) -> str:
+    """"" (nothing reversed), "partly_reversed" or "reversed", from the positive amount reversed."""
+    if reversed_with_tax <= 0:
+        return ""
+    return "reversed" if reversed_with_tax >= total_with_tax else "partly_reversed"
+
+
 class InvoiceQuerySet(StoreScopedQuerySet):
-    pass
+    def with_reversal(self):
+        """Annotate ``red_issued_with_tax``: the sum (≤ 0) of the issued red invoices against each row."""
+        reds = (Invoice.objects.filter(blue_invoice=OuterRef("pk"), status=Invoice.Status.ISSUED).order_by()
+                .values("blue_invoice").annotate(total=Sum("total_with_tax")).values("total"))
+        money = DecimalField(max_digits=18, decimal_places=2)
+        return self.annotate(red_issued_with_tax=Coalesce(Subquery(reds, output_field=money),
+                                                          Value(Decimal("0.00")), output_field=money))
+
+    def with_display_status(self, status: str):
+        """Rows shown with ``status`` (an Invoice.Status or a REVERSAL_LABELS key); needs ``with_reversal``."""
+        issued_blue = Q(status=Invoice.Status.ISSUED, kind=Invoice.Kind.BLUE)
+        reversed_fully = Q(red_issued_with_tax__lt=0) & Q(total_with_tax__lte=-models.F("red_issued_with_tax"))
+        if status == "reversed":
+            return self.filter(issued_blue & reversed_fully)
+        if status == "partly_reversed":
+            return self.filter(issued_blue & Q(red_issued_with_tax__lt=0) & ~reversed_fully)
+        if status == Invoice.Status.ISSUED:
+            return self.filter(status=status).exclude(issued_blue & Q(red_issued_with_tax__lt=0))
+        return self.filter(status=status)
 
 
 class Invoice(models.Model):
@@ -141,6 +185,23 @@ class Invoice(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.FAILED)
+
+    @property
+    def reversal_state(self) -> str:
+        """"", "partly_reversed" or "reversed" for an issued blue invoice (uses ``with_reversal`` if annotated)."""
+        if self.kind != self.Kind.BLUE or self.status != self.Status.ISSUED:
+            return ""
+        red_total = getattr(self, "red_issued_with_tax", None)
+        if red_total is None:
+            red_total = self.red_invoices.filter(status=self.Status.ISSUED).aggregate(
+                total=Sum("total_with_tax"))["total"] or Decimal(0)
+        return reversal_state_for(total_with_tax=self.total_with_tax, reversed_with_tax=-red_total)
+
+    @property
+    def status_label(self) -> str:
+        """The status as people read it: 部分红冲 / 已全额红冲 instead of 已开具 once reds are issued."""
+        state = self.reversal_state
+        return str(REVERSAL_LABELS[state]) if state else self.get_status_display()
 
 
 class InvoiceLine(models.Model):

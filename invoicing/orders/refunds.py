@@ -31,7 +31,7 @@ def refund_receive(*, store, parsed, actor: Actor) -> tuple[Refund, bool]:
     company = store.company
     existing = Refund.objects.select_related("order").filter(company=company, refund_id=parsed.refund_id).first()
     if existing is not None:
-        if existing.payload_hash == parsed.payload_hash and existing.store_id == store.pk:
+        if parsed.same_content(existing.payload_hash) and existing.store_id == store.pk:
             return existing, False
         raise ServiceError("refund_id_conflict", f"退款单号 {parsed.refund_id} 已提交过且内容不同，请勿修改后重复提交",
                            "refund_id")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.services import Actor, AuditEntry, audit_record_many
 from invoicing.dashboard.stats import StatsDelta
+from invoicing.enqueue import enqueue
 from invoicing.issuing.actions import NewInvoice, buyer_snapshot, invoice_create_many
 from invoicing.issuing.drafts import draft_from_order_lines
 from invoicing.models import Invoice, Order
@@ -68,7 +69,7 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
     for parsed in parsed_orders:
         found = existing.get(parsed.order_no)
         if found is not None:
-            same = found.payload_hash == parsed.payload_hash and found.store_id == store.pk
+            same = parsed.same_content(found.payload_hash) and found.store_id == store.pk
             outcomes.append(OrderOutcome(EXISTING if same else CONFLICT, found if same else None, parsed.order_no))
             continue
         if parsed.order_no in seen:
@@ -133,6 +134,12 @@ def _receive(*, store, parsed_orders, actor, api_key, source) -> list[OrderOutco
     audit_record_many(entries)
     invoice_create_many(new=new, actor=actor, source=source)
     stats.write()
+    for parsed, order in new_orders:
+        if any(line.get("tax_code_status") == "deferred" for line in parsed.lines):
+            # Lines past the request's coding budget: the job codes them (a lost job leaves a
+            # draft a person can still code; nothing is lost).
+            transaction.on_commit(lambda pk=order.pk: enqueue(
+                "default", "invoicing.orders.jobs.order_lines_code", pk, description=f"order_lines_code({pk})"))
     return outcomes
 
 

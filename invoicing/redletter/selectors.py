@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from invoicing.models import BatchReversal, Invoice, InvoiceLine, RedLetterForm, RedLetterFormLine, UploadBatch
+from invoicing.models.invoices import REVERSAL_LABELS, reversal_state_for
 from invoicing.redletter.rules import BlueLine
 
 ZERO = Decimal("0.00")
@@ -50,7 +51,7 @@ class InvoiceRemaining:
                 for x in self.lines]
 
 
-STATUS_LABELS = {"not_reversed": "未红冲", "partly_reversed": "部分红冲", "reversed": "已全额红冲"}
+STATUS_LABELS = {"not_reversed": "未红冲", **{key: str(label) for key, label in REVERSAL_LABELS.items()}}
 
 
 def _reversible_lines(invoice: Invoice) -> list[InvoiceLine]:
@@ -102,12 +103,7 @@ def blue_invoice_remaining(invoice: Invoice) -> InvoiceRemaining:
     reversed_with_tax = -sum((red.total_with_tax for red in issued_reds), ZERO)
     remaining_amount = sum((x.remaining_amount for x in lines), ZERO)
     remaining_with_tax = remaining_amount + sum((x.remaining_tax for x in lines), ZERO)
-    if reversed_with_tax <= ZERO:
-        status = "not_reversed"
-    elif reversed_with_tax >= invoice.total_with_tax:
-        status = "reversed"
-    else:
-        status = "partly_reversed"
+    status = reversal_state_for(total_with_tax=invoice.total_with_tax, reversed_with_tax=reversed_with_tax) or "not_reversed"
     return InvoiceRemaining(invoice=invoice, lines=lines, status=status, status_label=STATUS_LABELS[status],
                             reversed_amount=reversed_amount, reversed_with_tax=reversed_with_tax,
                             remaining_amount=remaining_amount, remaining_with_tax=remaining_with_tax)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from invoicing.rules import platform_fields
 from invoicing.rules.amounts import (
     LINE_AMOUNT_TOLERANCE,
     LINE_TAX_TOLERANCE,
@@ -44,8 +45,8 @@ PLATFORM_RATES = tuple(Decimal(r) for r in ("0.13", "0.09", "0.06", "0.05", "0.0
 # (value, label) for a rate <select>: "0.13" → "13%".
 RATE_CHOICES = [(str(rate), fmt_rate(rate)) for rate in PLATFORM_RATES]
 MAX_LINES = 5000
-MAX_REMARK_BLUE = 450
-MAX_REMARK_RED = 382
+MAX_REMARK_BLUE = platform_fields.REMARK_BLUE_MAX
+MAX_REMARK_RED = platform_fields.REMARK_RED_MAX
 NUMBER_PATTERN = re.compile(r"^\d{20}$")
 TAX_CODE_PATTERN = re.compile(r"^\d{19}$")
 

@@ -1,12 +1,10 @@
 """What can be a real order at all: field lengths, characters, digits and dates (issue 13).
 
-The client's side of the platform's limits, pure functions over plain values. The sandbox keeps
-its own copy of the platform's limits (``sandbox/rules.py``) on purpose and never imports this.
-
-Lengths are counted in characters (a Chinese character counts 1), as the platform counts ``bz``.
-The platform-facing figures follow the public 数电 integration specs (诺诺 / 数票通 open APIs:
-购买方名称 100, 地址电话 and 开户行及账号 100 each as printed together, 项目名称 90, 规格型号 40,
-单位 20) and docs/tax-platform.md (备注 450 on blue invoices); docs/api.md states them all.
+The client's side of the platform's limits, pure functions over plain values. The platform's
+field lengths themselves (购买方名称 100, 地址电话 and 开户行及账号 100 each as printed together,
+项目名称 90, 规格型号 40, 单位 20, 备注 450 on blue invoices) are reference data in
+``invoicing.rules.platform_fields``, which the sandbox enforces too; it never imports this module.
+docs/api.md states them all.
 """
 
 from __future__ import annotations
@@ -17,15 +15,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from invoicing.rules.clock import SHANGHAI
-from invoicing.rules.invoice import MAX_REMARK_BLUE
+from invoicing.rules.platform_fields import (  # noqa: F401 - the intake's names for them
+    BUYER_ADDRESS_PHONE_MAX,
+    BUYER_BANK_ACCOUNT_MAX,
+    BUYER_NAME_MAX,
+    ITEM_NAME_MAX,
+    SPEC_MAX,
+    UNIT_MAX,
+)
+from invoicing.rules.platform_fields import REMARK_BLUE_MAX as REMARK_MAX  # noqa: F401 - bz on a blue invoice
 
-BUYER_NAME_MAX = 100  # gmfmc
-BUYER_ADDRESS_PHONE_MAX = 100  # gmfdz + gmfdh, printed as one "地址、电话" field
-BUYER_BANK_ACCOUNT_MAX = 100  # gmfkhh + gmfzh, printed as one "开户行及账号" field
-REMARK_MAX = MAX_REMARK_BLUE  # bz on a blue invoice
-ITEM_NAME_MAX = 90  # xmmc: the name without the "*简称*" prefix the platform adds
-SPEC_MAX = 40  # ggxh
-UNIT_MAX = 20  # dw
 EMAIL_MAX = 254  # RFC 5321
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # a mainland mobile number, 11 ASCII digits
 

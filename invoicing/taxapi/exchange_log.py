@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 
 from audit.models import Exchange
+from invoicing.models import Invoice
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +106,24 @@ def _save_independently(record: ExchangeRecord, *, using: str) -> None:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+def _store_of(record: ExchangeRecord, *, using: str) -> int | None:
+    """The store a call concerned: the caller's, else the one store of the invoices its refs name.
+
+    Uploads, results, red-letter forms and status queries name invoice numbers; when all of them
+    belong to one store the row is that store's (its manager sees it). A batch of several stores,
+    or a company-level call (quota, number blocks, taxpayer info), stays without a store.
+    """
+    if record.store_id is not None or record.company_id is None or not record.refs:
+        return record.store_id
+    stores = set(Invoice.objects.using(using).filter(company_id=record.company_id, number__in=record.refs[:200])
+                 .values_list("store_id", flat=True).distinct()[:2])
+    return stores.pop() if len(stores) == 1 else None
+
+
 def _exchange_row(record: ExchangeRecord, *, using: str):
     return Exchange.objects.using(using).create(
         company_id=record.company_id,
-        store_id=record.store_id,
+        store_id=_store_of(record, using=using),
         created_at=record.created_at,
         provider=record.provider,
         service=record.service,

@@ -14,9 +14,11 @@ certain); the split is made when the code, and with it the rate, is chosen.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,8 +31,9 @@ from invoicing.rules.invoice import LineDraft, check_line_tax_code
 from invoicing.taxcodes import matcher
 from invoicing.taxcodes.selectors import tax_code_facts
 
-# The order line's ``tax_code_status`` for lines that came without a code.
-AUTO, NEEDS_REVIEW, CHOSEN = "auto", "needs_review", "chosen"
+# The order line's ``tax_code_status`` for lines that came without a code. DEFERRED: past the
+# request's coding budget, waiting for the background job (then AUTO or NEEDS_REVIEW).
+AUTO, NEEDS_REVIEW, CHOSEN, DEFERRED = "auto", "needs_review", "chosen", "deferred"
 
 
 def suggestion_public(suggestion: matcher.Suggestion) -> dict:
@@ -56,21 +59,43 @@ class CodingDecision:
     match_source: str  # the top suggestion's source: "memory", "history", "matcher" (or "")
     suggestions: list[dict] = field(default_factory=list)
     note: str = ""  # why it waits, for the timeline ("最高置信度 0.62 低于阈值 0.80")
+    deferred: bool = False  # past the request's budget: the background job decides
 
 
 class AutoCoder:
-    """Decides the code of uncoded lines for one company during one request."""
+    """Decides the code of uncoded lines for one company during one request.
 
-    def __init__(self, company):
+    The matcher costs milliseconds per name, so a request gets a budget (issue 13 item 7): at
+    most ``max_names`` distinct names matched and ``max_ms`` milliseconds spent matching. A name
+    past either is deferred: its line waits for the background job. ``None`` means no budget
+    (the job's own coder).
+    """
+
+    def __init__(self, company, *, max_names: int | None = None, max_ms: int | None = None):
         self.company = company
         self.threshold = Decimal(str(company.auto_code_threshold))
+        self.max_names, self.max_ms = max_names, max_ms
+        self.spent_s = 0.0
         self._suggestions: dict[str, list[matcher.Suggestion]] = {}
         self._facts: dict[str, object] = {}
+
+    @classmethod
+    def for_request(cls, company) -> AutoCoder:
+        return cls(company, max_names=settings.API_CODING_BUDGET_NAMES, max_ms=settings.API_CODING_BUDGET_MS)
+
+    def within_budget(self, name: str) -> bool:
+        if name in self._suggestions:
+            return True
+        if self.max_names is not None and len(self._suggestions) >= self.max_names:
+            return False
+        return self.max_ms is None or self.spent_s * 1000 < self.max_ms
 
     def suggestions(self, name: str) -> list[matcher.Suggestion]:
         # A batch repeats the same products: the matcher runs once per distinct name.
         if name not in self._suggestions:
+            started = time.monotonic()
             self._suggestions[name] = matcher.suggest(name, self.company, k=3)
+            self.spent_s += time.monotonic() - started
         return self._suggestions[name]
 
     def _code_facts(self, code: str):
@@ -79,6 +104,8 @@ class AutoCoder:
         return self._facts[code]
 
     def decide(self, *, name: str, rate: Decimal | None, preferential: str) -> CodingDecision:
+        if not self.within_budget(name):
+            return CodingDecision("", rate, None, "", [], DEFERRED_NOTE, deferred=True)
         found = self.suggestions(name)
         public = [suggestion_public(s) for s in found]
         if not found:
@@ -114,6 +141,9 @@ class AutoCoder:
         return CodingDecision(top.code, chosen, top.confidence, top.source, public)
 
 
+DEFERRED_NOTE = "超出单次请求的自动赋码上限，由后台任务赋码"
+
+
 def waiting_message(*, line_no: int, name: str, note: str) -> str:
     return f"第{line_no}行“{name}”未能自动赋码（{note}），等待人工选择税收分类编码"
 
@@ -124,9 +154,13 @@ def _text(value: Decimal | None) -> str | None:
 
 @transaction.atomic
 def invoice_line_code_choose(
-    *, invoice: Invoice, line_no: int, tax_code: str, actor: Actor, rate: Decimal | None = None
+    *, invoice: Invoice, line_no: int, tax_code: str, actor: Actor, rate: Decimal | None = None, by_job: bool = False
 ) -> InvoiceLine:
-    """A person codes one line of a waiting (draft) invoice: check, recompute, remember, audit."""
+    """A person codes one line of a waiting (draft) invoice: check, recompute, remember, audit.
+
+    ``by_job``: the background job codes a line deferred at intake with the matcher's choice;
+    as on the intake path nothing is remembered, and the line is ``auto``, not ``chosen``.
+    """
     # The order first, then the invoice: the order the refund intake locks them in.
     order = Order.objects.select_for_update().filter(pk=invoice.order_id).first() if invoice.order_id else None
     invoice = Invoice.objects.select_for_update().select_related("company", "store").get(pk=invoice.pk)
@@ -198,7 +232,7 @@ def invoice_line_code_choose(
     invoice.save(update_fields=["total_amount", "total_tax", "total_with_tax", "updated_at"])
     if order_line is not None:
         # Refunds rebuild a waiting invoice from the order's lines: they must carry the choice.
-        order_line.update({"tax_code": code, "rate": _text(rate), "tax_code_status": CHOSEN})
+        order_line.update({"tax_code": code, "rate": _text(rate), "tax_code_status": AUTO if by_job else CHOSEN})
         if before["rate"] is None or before["rate"] != rate:
             order_line.update(
                 {
@@ -211,7 +245,8 @@ def invoice_line_code_choose(
         order.total_amount, order.total_tax = order_totals.amount, order_totals.tax
         order.save(update_fields=["lines", "total_amount", "total_tax"])
 
-    matcher.remember(invoice.company, (order_line or {}).get("name") or line.name, code, rate=rate)
+    if not by_job:
+        matcher.remember(invoice.company, (order_line or {}).get("name") or line.name, code, rate=rate)
     waiting = sum(1 for x in lines if not x.tax_code)
     audit_record(
         actor=actor,
@@ -229,7 +264,8 @@ def invoice_line_code_choose(
             "lines_waiting": waiting,
         },
     )
-    message = f"第{line_no}行“{line.name}”人工选择税收分类编码 {code}，税率 {fmt_rate(rate)}"
+    how = "后台自动赋码" if by_job else "人工选择税收分类编码"
+    message = f"第{line_no}行“{line.name}”{how} {code}，税率 {fmt_rate(rate)}"
     message += f"；还有{waiting}行待赋码" if waiting else "；全部明细已赋码，可提交开具"
     InvoiceEvent.objects.create(
         invoice=invoice,

@@ -27,14 +27,13 @@ def lock_unit(unit: Unit) -> Unit:
 def positive_int(value, *, field: str, label: str, default: int | None = None, maximum: int | None = None) -> int:
     if value in (None, "") and default is not None:
         return default
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1 or (maximum is not None and number > maximum):
-        limit = f"1至{maximum}" if maximum is not None else "正整数"
+    limit = f"1至{maximum}" if maximum is not None else "正整数"
+    # Counts are JSON numbers (docs/tax-platform.md §4): "1", 1.0 and true are refused, not read.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BusinessError("01", f"{label}须为整数（JSON 数字，不能是字符串或小数）（{field}）")
+    if value < 1 or (maximum is not None and value > maximum):
         raise BusinessError("01", f"{label}须为{limit}（{field}）")
-    return number
+    return value
 
 
 def rate_text(rate: Decimal) -> str:

@@ -207,3 +207,30 @@ def test_a_clerk_codes_a_line_the_api_could_not(tenants, new_page):
     line = InvoiceLine.objects.get(invoice=invoice)
     assert (line.tax_code, line.tax) == (CHEESE, Decimal("13.00"))
     assert TaxCodeMatchMemory.objects.get(company=tenants.a).code_id == CHEESE
+
+
+def test_a_manager_reads_reversal_states_numbers_and_failure_advice(tenants, new_page):
+    """Issue 14 items 9, 12, 14 as the manager sees them in Chromium (screenshots kept)."""
+    from invoicing.models import InvoiceLine
+
+    partly = make_invoice(tenants.a1, buyer_name="部分红冲客户", amount="9174311925.69", rate="0.09")
+    InvoiceLine.objects.filter(invoice=partly).update(quantity=Decimal("3"), unit_price=Decimal("5.1333333333333"))
+    make_invoice(tenants.a1, kind=Invoice.Kind.RED, blue_invoice=partly, amount="-10.00", rate="0.09",
+                 buyer_name="部分红冲客户")
+    quota = make_invoice(tenants.a1, status=Invoice.Status.FAILED, failure_code="quota", buyer_name="额度客户",
+                         failure_message="本月授信额度不足，无法开具；请向主管税务机关申请调整授信额度后重新提交")
+    page = new_page(tenants.manager_a1)
+    page.goto("/invoices/")
+    row = page.locator("table.table tbody tr", has_text="部分红冲客户").filter(has_not_text="红字").first
+    assert row.locator(".badge.partly_reversed").inner_text() == "部分红冲"
+    assert "9,999,999,999.00" in row.inner_text()
+    shot(page, "invoice_list_reversal_states")
+    page.goto(f"/invoices/{partly.pk}/")
+    assert page.locator("#invoice-status").inner_text().strip().startswith("部分红冲")
+    lines = page.locator("section[aria-labelledby=h-lines] tbody tr").first.inner_text()
+    assert "5.1333333333333" in lines and "9%" in lines and "9,174,311,925.69" in lines
+    shot(page, "invoice_detail_partly_reversed")
+    page.goto(f"/invoices/{quota.pk}/")
+    advice = page.locator("div.errors[role=alert]").inner_text()
+    assert "联系主管税务机关" in advice and "请修改购买方或明细" not in advice
+    shot(page, "invoice_detail_quota_advice")

@@ -18,7 +18,7 @@ _numbers = iter(range(1, 10**6))
 
 def make_invoice(store, *, kind="blue", type_="02", lines=None, blue=None, **extra) -> Invoice:
     """An issued invoice written straight through the ORM (the pipeline is not needed here)."""
-    lines = lines or [("*水果*红富士苹果", "1030000000000000000", Decimal("2"), Decimal("50"), Decimal("100.00"),
+    lines = lines or [("红富士苹果", "1010115010100000000", Decimal("2"), Decimal("50"), Decimal("100.00"),
                        Decimal("0.09"), Decimal("9.00"))]
     amount = sum(line[4] for line in lines)
     tax = sum(line[6] for line in lines)

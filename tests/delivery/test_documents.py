@@ -40,8 +40,8 @@ def _pdf_text(pdf: bytes, tmp_path) -> str:
 
 def test_it_renders_the_invoice_pdf_with_chinese_text_and_totals(tenants, tmp_path):
     invoice = make_invoice(tenants.a1, lines=[
-        ("*水果*红富士苹果", "1030000000000000000", Decimal("2"), Decimal("50"), Decimal("100.00"), Decimal("0.09"), Decimal("9.00")),
-        ("*蔬菜*白菜", "1030000000000000001", Decimal("3"), Decimal("3"), Decimal("9.00"), Decimal("0.09"), Decimal("0.81")),
+        ("红富士苹果", "1010115010100000000", Decimal("2"), Decimal("50"), Decimal("100.00"), Decimal("0.09"), Decimal("9.00")),
+        ("白菜", "1010112040000000000", Decimal("3"), Decimal("3"), Decimal("9.00"), Decimal("0.09"), Decimal("0.81")),
     ], remark="订单 SO-1 <b>不是标签</b>")
     text = _pdf_text(invoice_pdf_bytes(invoice), tmp_path)
     flat = "".join(text.split())
@@ -79,7 +79,8 @@ def test_the_xml_carries_the_official_structure_and_totals(tenants):
     assert len(items) == 1
     assert sum(Decimal(i.findtext("Amount")) for i in items) == Decimal("100.00")
     assert sum(Decimal(i.findtext("ComTaxAm")) for i in items) == Decimal("9.00")
-    assert items[0].findtext("TaxRate") == "0.09" and items[0].findtext("TaxClassificationCode") == "1030000000000000000"
+    assert items[0].findtext("TaxRate") == "0.09" and items[0].findtext("TaxClassificationCode") == "1010115010100000000"
+    assert items[0].findtext("ItemName") == "*水果*红富士苹果"  # as the platform holds it (hwhyslwfwmc)
     assert root.findtext("EInvoiceData/SellerInformation/SellerIdNum") == tenants.a.tax_id
     assert root.findtext("EInvoiceData/BuyerInformation/BuyerName") == "上海买方科技有限公司"
     assert root.findtext("TaxSupervisionInfo/InvoiceNumber") == invoice.number

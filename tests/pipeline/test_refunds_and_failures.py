@@ -121,3 +121,22 @@ def test_a_taxpayer_not_in_normal_state_is_refused_before_upload(shop):
     invoice = Invoice.objects.get()
     assert invoice.status == "failed" and invoice.failure_code == "taxpayer_status"
     assert UploadedInvoice.objects.count() == 0
+
+
+def test_a_quota_refusal_advises_the_tax_office_not_editing_the_invoice(shop, client):
+    """Regression: 授信额度不足 advised "请修改购买方或明细", which cannot help; each reason has its own advice."""
+    from stores.models import Role
+    from tests.factories import user_with_role
+
+    shop.control("post", "units", {"nsrsbh": shop.company.tax_id, "nsrmc": shop.company.name, "zsxed": "1.00"})
+    connect_company(shop.base, shop.company)
+    shop.api.post("/api/v1/orders", an_order("QUOTA-1"))
+    run_jobs()
+    invoice = Invoice.objects.get()
+    assert invoice.status == "failed" and invoice.failure_code == "quota"
+    manager = user_with_role(Role.STORE_MANAGER, store=shop.a1)
+    client.force_login(manager)
+    body = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "授信额度不足" in body
+    assert "请联系主管税务机关申请调整授信额度，或等待额度调整" in body
+    assert "请修改购买方或明细" not in body

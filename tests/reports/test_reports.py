@@ -153,6 +153,13 @@ def test_invoice_and_audit_exports(client, tenants):
     rows = list(csv.reader(io.StringIO(b"".join(_export(client, "invoices", "csv").streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 3 and rows[1][2] == blue.number and rows[2][3] == "红字发票" and rows[2][12] == blue.number
     assert rows[1][7].startswith("'=")  # no formula injection into Excel
+    assert rows[1][5] == "已全额红冲" and rows[2][5] == "已开具"  # the blue reads as reversed, not 已开具
+    assert Decimal(rows[2][11]) < 0 and not rows[2][11].startswith("'")  # a red total is a number, not text
+    invoices = list(load_workbook(io.BytesIO(b"".join(_export(client, "invoices", "xlsx").streaming_content)),
+                                  read_only=True).active.values)
+    red_amounts = invoices[2][9:12]
+    assert all(isinstance(v, int | float) for v in red_amounts) and red_amounts[2] == -float(blue.total_with_tax)
+    assert invoices[1][7].startswith("'=")
     xlsx = load_workbook(io.BytesIO(b"".join(_export(client, "audit", "xlsx").streaming_content)), read_only=True).active
     audit_rows = list(xlsx.values)
     assert audit_rows[0][0] == "时间" and len(audit_rows) == 1 + 3  # company B's events are not there

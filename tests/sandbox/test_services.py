@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from sandbox.models import Unit, UploadedInvoice
+from sandbox.models import NumberBlock, Unit, UploadedInvoice
 from tests.sandbox.conftest import next_number
 from tests.sandbox.platform import SELLER_ID, SHANGHAI, control, invoice, shanghai_now
 
@@ -27,10 +27,25 @@ def test_it_returns_the_same_block_for_the_same_ywlsh(platform):
     assert other.data == {"returncode": "11", "returnmsg": "业务流水号已使用且领用数量不同（ywlsh）"}
 
 
-@pytest.mark.parametrize("count", [0, 5001, "x"])
+@pytest.mark.parametrize("count", [0, 5001, -1])
 def test_it_refuses_a_block_size_outside_1_to_5000(platform, count):
     answer = platform.call("QDFPPLFM", {"nsrsbh": SELLER_ID, "lysl": count, "ywlsh": "B1"})
     assert answer.data == {"returncode": "01", "returnmsg": "领用数量须为1至5000（lysl）"}
+
+
+@pytest.mark.parametrize("count", ["1", "x", 1.0, True, None, [1]])
+def test_it_types_lysl_strictly(platform, count):
+    """Regression (issue 13, row 12): "lysl": "1" (a string) was accepted; counts are JSON numbers."""
+    answer = platform.call("QDFPPLFM", {"nsrsbh": SELLER_ID, "lysl": count, "ywlsh": "B1"})
+    assert answer.data == {"returncode": "01", "returnmsg": "领用数量须为整数（JSON 数字，不能是字符串或小数）（lysl）"}
+    assert NumberBlock.objects.count() == 0
+
+
+@pytest.mark.parametrize(("field", "value"), [("pageNo", "1"), ("pageSize", 3.0)])
+def test_it_types_page_numbers_strictly(platform, field, value):
+    answer = platform.call("CXSSFLBM", {"pageNo": 1, "pageSize": 3, field: value})
+    assert answer.data["returncode"] == "01"
+    assert f"（{field}）" in answer.data["returnmsg"]
 
 
 def test_it_accounts_for_quota(platform):

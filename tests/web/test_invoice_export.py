@@ -45,3 +45,25 @@ def test_it_keeps_spreadsheet_formulas_as_text(tenants, client_for):
 
 def test_it_requires_login(client):
     assert client.get(URL).status_code == 302
+
+
+def test_it_writes_amounts_as_numbers_and_red_ones_negative(tenants, client_for):
+    """Regression: the red invoice's total came out as '-10.27 (text in Excel, which cannot sum it)."""
+    from invoicing.models import Invoice
+
+    blue = make_invoice(tenants.a1, amount="10.00")
+    make_invoice(tenants.a1, kind=Invoice.Kind.RED, blue_invoice=blue, amount="-10.00", buyer_name="-减号开头的名字+1")
+    rows = _rows(client_for(tenants.clerk_a1).get(URL, {"sort": "amount"}))
+    red = rows[1]
+    assert red[9:12] == ["-10.00", "-1.30", "-11.30"]
+    assert red[7] == "'-减号开头的名字+1"  # text that a spreadsheet would evaluate is still neutralised
+    assert rows[2][9:12] == ["10.00", "1.30", "11.30"]
+
+
+def test_it_names_the_file_in_chinese_like_the_other_exports(tenants, client_for):
+    from urllib.parse import unquote
+
+    disposition = client_for(tenants.clerk_a1).get(URL)["Content-Disposition"]
+    assert "filename*=utf-8''" in disposition
+    assert unquote(disposition.split("filename*=utf-8''")[1]).startswith("发票清单-")
+    assert unquote(disposition.split("filename*=utf-8''")[1]).endswith(".csv")
