@@ -64,13 +64,16 @@ def invoice_reverse(request, invoice_id: int):
     form = ReverseForm(request.POST or None, lines=[x for x in remaining.lines if x.remaining_amount > 0])
     if request.method == "POST" and form.is_valid():
         try:
-            red_form = applications.red_letter_form_request_for_user(
+            red_form, created = applications.red_letter_form_request_for_user(
                 invoice=invoice, user=request.user, access=access, reason=form.cleaned_data["reason"],
-                full=form.cleaned_data["mode"] == "full", lines=form.requested(), note=form.cleaned_data["note"])
+                full=form.cleaned_data["mode"] == "full", lines=form.requested(), note=form.cleaned_data["note"],
+                submission_key=form.cleaned_data["submission_key"])
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            if red_form.approval == RedLetterForm.Approval.PENDING:
+            if not created:
+                messages.info(request, _("这份红冲申请已经提交过（重复点击了提交），没有重复申请。"))
+            elif red_form.approval == RedLetterForm.Approval.PENDING:
                 messages.success(request, _("红冲申请已提交，等待店长审批"))
             elif red_form.submission == RedLetterForm.Submission.REFUSED:
                 messages.error(request, red_form.note)
@@ -243,12 +246,16 @@ def batch_list(request):
         selection = {"store": data["store"].code if data["store"] else "", "numbers": data["numbers"][:50],
                      "date_from": str(data["date_from"] or ""), "date_to": str(data["date_to"] or "")}
         try:
-            batch = batch_reversal.batch_reversal_create(company=company, actor=Actor.for_user(request.user),
-                                                   reason=data["reason"], invoices=invoices, selection=selection)
+            batch, created = batch_reversal.batch_reversal_create(
+                company=company, actor=Actor.for_user(request.user), reason=data["reason"], invoices=invoices,
+                selection=selection, submission_key=data["submission_key"])
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("批量红冲已开始：共 %(total)s 张发票") % {"total": batch.total})
+            if created:
+                messages.success(request, _("批量红冲已开始：共 %(total)s 张发票") % {"total": batch.total})
+            else:
+                messages.info(request, _("这个批量红冲已经提交过（重复点击了提交），没有重复开始。"))
             return redirect("invoicing:red_batch_detail", batch.pk)
     batches = Paginator(selectors.batch_reversal_list(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "invoicing/redletter/batch_list.html", {"form": form, "page": batches})
