@@ -46,7 +46,7 @@ def api_key_create(*, store, actor: Actor, label: str, submission_key: str | Non
 
 @transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, actor: Actor) -> ApiKey:
-    key = ApiKey.objects.select_for_update().select_related("store__company").get(pk=api_key.pk)
+    key = ApiKey.objects.select_for_update(of=("self",)).select_related("store__company").get(pk=api_key.pk)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

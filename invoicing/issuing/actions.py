@@ -139,7 +139,7 @@ def invoice_create_manual(*, store, actor: Actor, manual: ManualDraft,
 
 
 def _locked(invoice_id: int) -> Invoice:
-    return Invoice.objects.select_for_update().select_related("company", "store").get(pk=invoice_id)
+    return Invoice.objects.select_for_update(of=("self",)).select_related("company", "store").get(pk=invoice_id)
 
 
 @transaction.atomic

@@ -26,8 +26,9 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Min
 from django.utils import timezone
 
-from audit.services import Actor
+from audit.services import Actor, AuditEntry, audit_record_many
 from invoicing import enqueue as q
+from invoicing.concurrency import retry_on_conflict
 from invoicing.dashboard.stats import StatsDelta
 from invoicing.issuing.drafts import draft_from_invoice, draft_validate
 from invoicing.issuing.numbers import (
@@ -42,7 +43,7 @@ from invoicing.issuing.numbers import (
 )
 from invoicing.issuing.platform import provider_for, taxpayer_refusal
 from invoicing.issuing.transitions import begin, record_transitions
-from invoicing.models import Invoice, InvoiceLine, Order, UploadBatch
+from invoicing.models import Invoice, InvoiceLine, Order, Refund, UploadBatch
 from invoicing.platform_mapping import format_issue_time, invoice_payload
 from invoicing.taxapi import PermanentError, RetryableError, UnknownOutcomeError
 from invoicing.taxapi.base import InvoiceOutcomeStatus
@@ -220,6 +221,23 @@ def _orders_follow(invoices) -> None:
         Order.objects.filter(pk__in=failed).update(status=Order.Status.INVOICE_FAILED)
 
 
+def _refunds_follow(invoices) -> None:
+    """A refund is reversed when its red invoice is issued, in the transaction that records the issue."""
+    red = [inv.pk for inv in invoices if inv.kind == Invoice.Kind.RED and inv.status == S.ISSUED]
+    if not red:
+        return
+    # Locked after the invoices and before the audit chain head (invoicing.concurrency).
+    refunds = list(Refund.objects.select_for_update(of=("self",)).select_related("company", "store")
+                   .filter(red_invoice_id__in=red, status=Refund.Status.AWAITING_RED_LETTER).order_by("id"))
+    Refund.objects.filter(pk__in=[r.pk for r in refunds]).update(status=Refund.Status.REVERSED)
+    audit_record_many([
+        AuditEntry(actor=ACTOR, action="refund.reversed", obj=refund, company=refund.company, store=refund.store,
+                   before={"status": refund.status},
+                   after={"status": Refund.Status.REVERSED, "red_invoice": refund.red_invoice_id})
+        for refund in refunds
+    ])
+
+
 # --- sending --------------------------------------------------------------------------------------
 
 
@@ -329,6 +347,7 @@ def upload_batch_poll(*, batch_id: int) -> str:
     return "applied"
 
 
+@retry_on_conflict
 @transaction.atomic
 def apply_upload_result(*, batch_id: int, outcomes) -> None:
     batch = UploadBatch.objects.select_for_update().get(pk=batch_id)
@@ -365,6 +384,7 @@ def apply_upload_result(*, batch_id: int, outcomes) -> None:
         batch.last_error = f"{len(invoices)} 张发票未出现在上传结果中，将以相同号码重新上传核实"
     batch.save(update_fields=["status", "last_error", "updated_at"])
     stats = StatsDelta()
+    _refunds_follow([t.invoice for t in issued])  # before the audit rows: the chain head is locked last
     record_transitions(issued, actor=ACTOR, action="invoice.issue", stats=stats,
                        update_fields=["status", "confirmed_at", "platform_state"])
     record_transitions(failed, actor=ACTOR, action="invoice.fail", stats=stats,

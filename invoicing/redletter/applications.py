@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor
-from invoicing.concurrency import create_once
+from invoicing.concurrency import create_once, retry_on_conflict
 from invoicing.enqueue import enqueue
 from invoicing.errors import ServiceError
 from invoicing.issuing.platform import provider_for
@@ -62,6 +62,7 @@ def _blue_refusal(blue: Invoice) -> str | None:
     return None
 
 
+@retry_on_conflict
 @transaction.atomic
 def red_letter_form_request(*, invoice: Invoice, actor: Actor, reason: str, full: bool,
                             lines: list[Requested] | None = None, needs_approval: bool = False,
