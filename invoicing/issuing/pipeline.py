@@ -65,9 +65,10 @@ BATCH_REFUSED = "batch_refused"
 PLATFORM_MISMATCH = "platform_mismatch"
 TAXPAYER_STATUS = "taxpayer_status"
 QUOTA = "quota"
-# A number the platform refused was never consumed by an issued invoice: the fixed invoice may
-# upload it again (see invoice_resubmit).
-REUSABLE_NUMBER_FAILURES = {PLATFORM_REFUSED, BATCH_REFUSED}
+UNPREPARABLE = "unpreparable"  # preparing this one invoice raised: it is set aside, the batch goes on
+# A number the platform refused, or that never left us, was never consumed by an issued invoice:
+# the fixed invoice may upload it again (see invoice_resubmit).
+REUSABLE_NUMBER_FAILURES = {PLATFORM_REFUSED, BATCH_REFUSED, UNPREPARABLE}
 
 
 def poll_delay() -> float:
@@ -150,7 +151,11 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
             if refusal:
                 failed.append(_fail(invoice, TAXPAYER_STATUS, refusal))
                 continue
-            result = draft_validate(draft_from_invoice(invoice, lines), lookup=code_lookup)
+            try:
+                result = draft_validate(draft_from_invoice(invoice, lines), lookup=code_lookup)
+            except Exception as exc:  # noqa: BLE001 - one invoice's bad data must not stop the company's batch
+                failed.append(_quarantine(invoice, exc))
+                continue
             if not result.ok:
                 message = "；".join(error.message for error in result.errors[:5])
                 failed.append(_fail(invoice, VALIDATION, f"本地校验未通过：{message}。请修改后重新提交"))
@@ -174,6 +179,17 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
                 invoice.previous_numbers = [*invoice.previous_numbers, invoice.number]
             invoice.number = number
         fitting = [inv for inv in fitting if inv.number and inv.number[:2] == year]
+        issue_time = timezone.now().replace(microsecond=0)
+        payloads, uploadable = [], []
+        for invoice in fitting:
+            invoice.issued_at = issue_time  # saved only with the number_assign transition below
+            try:
+                payloads.append(invoice_payload(invoice, lines_by_invoice.get(invoice.pk, [])))
+            except Exception as exc:  # noqa: BLE001 - as above; it keeps its number, which never left us
+                failed.append(_quarantine(invoice, exc))
+                continue
+            uploadable.append(invoice)
+        fitting = uploadable
         quota_used = sum((inv.total_with_tax for inv in fitting), Decimal(0))
         if quota_used:
             state.quota_available -= quota_used
@@ -182,13 +198,9 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
         batch = None
         transitions = []
         if fitting:
-            issue_time = timezone.now().replace(microsecond=0)
-            payloads = []
             for invoice in fitting:
                 transitions.append(begin(invoice, f"分配发票号码 {invoice.number}，准备上传"))
-                invoice.issued_at = issue_time
                 invoice.status = S.UPLOADING
-                payloads.append(invoice_payload(invoice, lines_by_invoice.get(invoice.pk, [])))
             batch = UploadBatch.objects.create(company=company, status=B.PREPARED, request={"fplist": payloads},
                                                invoice_count=len(fitting))
             for invoice in fitting:
@@ -197,10 +209,20 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
         record_transitions(transitions, actor=ACTOR, action="invoice.number_assign", stats=stats,
                            update_fields=["status", "number", "previous_numbers", "issued_at", "upload_batch"])
         record_transitions([f for f in failed], actor=ACTOR, action="invoice.fail", stats=stats,
-                           update_fields=["status", "failure_code", "failure_message"])
+                           update_fields=["status", "failure_code", "failure_message", "number", "previous_numbers"])
         stats.write()
         _orders_follow([t.invoice for t in failed])
         return batch
+
+
+def _quarantine(invoice: Invoice, error: Exception):
+    """An invoice whose preparation raised: failed with a reason a person can act on, not retried."""
+    logger.exception("invoice %s (company %s) could not be prepared; set aside", invoice.pk, invoice.company_id,
+                     exc_info=error)
+    return _fail(invoice, UNPREPARABLE, (
+        f"发票数据无法处理（{type(error).__name__}），已单独暂停，同批其他发票照常开具；"
+        "请检查购方、明细和金额后修改并重新提交，或联系技术支持（发票编号 "
+        f"{invoice.pk}）"))
 
 
 def _fail(invoice: Invoice, code: str, message: str):

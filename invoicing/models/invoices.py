@@ -17,6 +17,7 @@ FAILURE_REASONS = {
     "platform_mismatch": _("平台数据不一致"),
     "taxpayer_status": _("纳税人状态异常"),
     "quota": _("授信额度不足"),
+    "unpreparable": _("数据无法处理"),
     "other": _("其他"),
 }
 
