@@ -17,7 +17,7 @@ class ApiKeyForm(SubmissionKeyMixin, forms.Form):
         self.fields["store"].queryset = Store.objects.filter(company=company, is_active=True).order_by("code")
 
 
-class WebhookForm(forms.Form):
+class WebhookForm(SubmissionKeyMixin, forms.Form):
     store = forms.ModelChoiceField(label=_("门店"), queryset=Store.objects.none())
     url = forms.URLField(label=_("推送地址"), max_length=500, assume_scheme="https",
                          help_text=_("发票开具、失败、取消时以 POST 推送，带 HMAC 签名（见 docs/api.md）"))

@@ -79,8 +79,13 @@ def integrations(request):
             hook_form = WebhookForm(request.POST, company=company)
             if hook_form.is_valid():
                 endpoint, secret = webhook_create(store=hook_form.cleaned_data["store"], actor=actor,
-                                                  url=hook_form.cleaned_data["url"])
-                shown = {"what": _("Webhook 签名密钥"), "id": endpoint.url, "secret": secret, "store": endpoint.store}
+                                                  url=hook_form.cleaned_data["url"],
+                                                  submission_key=hook_form.cleaned_data["submission_key"])
+                if secret:
+                    shown = {"what": _("Webhook 签名密钥"), "id": endpoint.url, "secret": secret, "store": endpoint.store}
+                else:
+                    messages.info(request, _("推送地址 %(url)s 已在刚才的提交中添加（重复点击了添加），没有重复添加。")
+                                  % {"url": endpoint.url})
                 hook_form = WebhookForm(company=company)
     response = render(request, "invoicing/settings/integrations.html", {
         "company": company, "keys": keys, "hooks": hooks, "key_form": key_form, "hook_form": hook_form,

@@ -49,12 +49,18 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(_("推送地址"), max_length=500)
     secret_encrypted = models.BinaryField(editable=False)
     active = models.BooleanField(_("启用"), default=True)
+    # The settings form submission that made it (invoicing.concurrency): one endpoint per submission.
+    submission_key = models.CharField(max_length=40, null=True, blank=True, editable=False)  # noqa: DJ001 - NULL (no key) is never unique
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "Webhook"
+        constraints = [
+            models.UniqueConstraint(fields=["store", "submission_key"], condition=Q(submission_key__isnull=False),
+                                    name="webhook_submission_once"),
+        ]
 
     def __str__(self) -> str:
         return self.url

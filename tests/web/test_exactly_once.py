@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from invoicing.models import ApiKey, Invoice
+from invoicing.models import ApiKey, Invoice, WebhookEndpoint
 from tests.concurrent import post_at_once
 from tests.web.test_issue_form import URL, form_data
 
@@ -59,3 +59,16 @@ def test_it_creates_one_api_key_for_four_simultaneous_submissions(tenants):
     assert sum('id="shown-secret"' in page for page in pages) == 1
     assert key.submission_key == "key-form-1"
     assert sum("已在刚才的提交中创建（重复点击了创建），没有再建新密钥" in page for page in pages) == 3
+
+
+def test_it_registers_one_webhook_for_four_simultaneous_submissions(tenants):
+    url = reverse("settings:integrations")
+    data = {"kind": "webhook", "store": tenants.a1.pk, "url": "https://shop.example.com/kaipiao-hook",
+            "submission_key": "hook-form-1"}
+    responses = post_at_once(tenants.hq_admin, url, data, n=4)
+    _ok(responses)
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.submission_key == "hook-form-1"
+    pages = [r.content.decode() for r in responses]
+    assert sum('id="shown-secret"' in page for page in pages) == 1
+    assert sum("已在刚才的提交中添加（重复点击了添加），没有重复添加" in page for page in pages) == 3
