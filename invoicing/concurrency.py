@@ -27,6 +27,8 @@ from typing import TypeVar
 from django import forms
 from django.db import IntegrityError, OperationalError, connection, transaction
 
+from stores.db import violated_constraint
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -53,11 +55,6 @@ class SubmissionKeyMixin(forms.Form):
         return (self.cleaned_data.get("submission_key") or "").strip() or None
 
 
-def _violated_constraint(error: IntegrityError) -> str:
-    diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", "") or ""
-
-
 def create_once(*, key: str | None, find: Callable[[], T | None], create: Callable[[], T | None],
                 constraint: str) -> tuple[T, bool]:
     """``(row, created)``: the row made for submission ``key``, creating it only if none exists.
@@ -76,7 +73,7 @@ def create_once(*, key: str | None, find: Callable[[], T | None], create: Callab
         with transaction.atomic():
             made = create()
     except IntegrityError as error:
-        if _violated_constraint(error) != constraint:
+        if violated_constraint(error) != constraint:
             raise
     else:
         if made is not None:
