@@ -65,6 +65,7 @@ ACTIONS = {
     "red_policy.set": "设置红冲审批规则",
     "refund.receive": "接收退款",
     "refund.red_letter_failed": "退款红冲失败",
+    "refund.red_invoice": "退款的红字发票已生成（待开具）",
     "refund.reversed": "退款已红冲",
     "report.request": "申请生成审计报告",
     "report.retry": "重新生成审计报告",

@@ -106,6 +106,8 @@ try:
     }
 except ValueError as exc:  # pragma: no cover - dj_database_url's own wording
     raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
+# Django's backend plus one safety: a timestamp Python cannot hold never takes a page down.
+DATABASES["default"]["ENGINE"] = "config.postgresql"
 # The exchange log is written through a connection of its own, so a record of a platform call
 # survives when the caller's transaction rolls back (tax inspection needs every call). In tests
 # it mirrors the default connection.

@@ -3,11 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from invoicing.concurrency import SubmissionKeyMixin
 from stores.models import Store
 from stores.services import AUTO_CODE_MAX, AUTO_CODE_MIN
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(SubmissionKeyMixin, forms.Form):
     store = forms.ModelChoiceField(label=_("门店"), queryset=Store.objects.none())
     label = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：微信小程序商城、收银系统 POS-01"))
 
@@ -16,7 +17,7 @@ class ApiKeyForm(forms.Form):
         self.fields["store"].queryset = Store.objects.filter(company=company, is_active=True).order_by("code")
 
 
-class WebhookForm(forms.Form):
+class WebhookForm(SubmissionKeyMixin, forms.Form):
     store = forms.ModelChoiceField(label=_("门店"), queryset=Store.objects.none())
     url = forms.URLField(label=_("推送地址"), max_length=500, assume_scheme="https",
                          help_text=_("发票开具、失败、取消时以 POST 推送，带 HMAC 签名（见 docs/api.md）"))

@@ -70,15 +70,25 @@ def integrations(request):
             key_form = ApiKeyForm(request.POST, company=company)
             if key_form.is_valid():
                 key, secret = api_key_create(store=key_form.cleaned_data["store"], actor=actor,
-                                             label=key_form.cleaned_data["label"])
-                shown = {"what": _("API 密钥"), "id": key.key_id, "secret": secret, "store": key.store}
+                                             label=key_form.cleaned_data["label"],
+                                             submission_key=key_form.cleaned_data["submission_key"])
+                if secret:
+                    shown = {"what": _("API 密钥"), "id": key.key_id, "secret": secret, "store": key.store}
+                else:
+                    messages.info(request, _("密钥 %(key_id)s 已在刚才的提交中创建（重复点击了创建），没有再建新密钥；"
+                                             "密钥只在创建时显示一次，如未记下请停用后重新创建。") % {"key_id": key.key_id})
                 key_form = ApiKeyForm(company=company)
         elif request.POST.get("kind") == "webhook":
             hook_form = WebhookForm(request.POST, company=company)
             if hook_form.is_valid():
                 endpoint, secret = webhook_create(store=hook_form.cleaned_data["store"], actor=actor,
-                                                  url=hook_form.cleaned_data["url"])
-                shown = {"what": _("Webhook 签名密钥"), "id": endpoint.url, "secret": secret, "store": endpoint.store}
+                                                  url=hook_form.cleaned_data["url"],
+                                                  submission_key=hook_form.cleaned_data["submission_key"])
+                if secret:
+                    shown = {"what": _("Webhook 签名密钥"), "id": endpoint.url, "secret": secret, "store": endpoint.store}
+                else:
+                    messages.info(request, _("推送地址 %(url)s 已在刚才的提交中添加（重复点击了添加），没有重复添加。")
+                                  % {"url": endpoint.url})
                 hook_form = WebhookForm(company=company)
     response = render(request, "invoicing/settings/integrations.html", {
         "company": company, "keys": keys, "hooks": hooks, "key_form": key_form, "hook_form": hook_form,

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from audit.services import Actor, audit_record
 from stores.credentials import encrypt_secret, secret_hint
+from stores.db import unique_refused_as
 from stores.models import Company, Membership, Store
 from stores.roles import HQ_ROLES, STORE_ROLES
 
@@ -80,8 +81,13 @@ def store_create(*, company: Company, actor: Actor, code: str, name: str, addres
     store = Store(company=company, code=code, name=name, address=address, rollout_percent=rollout_percent,
                   manager_email=manager_email, is_active=is_active, alert_failure_rate=alert_failure_rate,
                   alert_backlog=alert_backlog)
+    taken = {"code": f"门店编码 {code} 已被本公司其他门店使用，请换一个编码"}
+    if Store.objects.filter(company=company, code=code).exists():
+        raise ValidationError(taken)
     store.full_clean()
-    store.save()
+    # The check above cannot see a store a concurrent submission (a double click) is inserting.
+    with unique_refused_as("store_code_unique_per_company", taken):
+        store.save()
     audit_record(actor=actor, action="store.created", obj=store, company=company, store=store,
                  after=_store_snapshot(store))
     return store

@@ -48,14 +48,19 @@ def store_edit(request, store_id: int | None = None):
     if request.method == "POST" and form.is_valid():
         actor = Actor.for_user(request.user)
         data = form.cleaned_data
-        if store is None:
-            store = services.store_create(company=company, actor=actor, **data)
-            messages.success(request, _("门店 %(store)s 已创建。") % {"store": store.name})
+        try:
+            if store is None:
+                store = services.store_create(company=company, actor=actor, **data)
+                messages.success(request, _("门店 %(store)s 已创建。") % {"store": store.name})
+            else:
+                data.pop("code")
+                services.store_update(store=store, actor=actor, **data)
+                messages.success(request, _("门店 %(store)s 已保存。") % {"store": store.name})
+        except ValidationError as exc:  # a concurrent submission took the code (a double click)
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
         else:
-            data.pop("code")
-            services.store_update(store=store, actor=actor, **data)
-            messages.success(request, _("门店 %(store)s 已保存。") % {"store": store.name})
-        return redirect("settings:settings_home")
+            return redirect("settings:settings_home")
     heading = _("编辑门店 %(store)s") % {"store": store.name} if store else _("新增门店")
     return render(request, "stores/settings/form.html", {"form": form, "store": store, "heading": heading})
 

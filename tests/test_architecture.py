@@ -175,3 +175,21 @@ def test_only_the_issuing_actions_create_invoices():
 def test_no_module_is_over_800_lines():
     long = {name: n for name, path in MODULES.items() if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_a_row_lock_never_locks_the_rows_it_joins():
+    """``select_for_update()`` with ``select_related`` locks every joined row (the company and the
+    store too) unless ``of=("self",)``: that is how 20 refunds deadlocked on stores_company (issue 13)."""
+    offenders = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            chain = ast.unparse(node)
+            if node.func.attr in ("get", "filter", "first", "exclude", "order_by") and ".select_for_update(" in chain \
+                    and ".select_related(" in chain:
+                locks = [n for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                         and n.func.attr == "select_for_update"]
+                if any(not any(k.arg == "of" for k in lock.keywords) for lock in locks):
+                    offenders.append(f"{name}:{node.lineno}")
+    assert sorted(set(offenders)) == []

@@ -181,7 +181,7 @@ def order_detail(request, key, data, order_no: str):
         # No order can have this number ("%00", an overlong path): never reaches the database.
         return error_response(404, [err("order_not_found", "订单号格式不正确（1–64位字母、数字或 _-.:），本门店没有该订单",
                                         "order_no")])
-    order = (Order.objects.select_related("store").prefetch_related("invoices", "refunds__order")
+    order = (Order.objects.select_related("store").prefetch_related("invoices", "refunds__order", "refunds__red_invoice")
              .filter(company_id=key.store.company_id, store=key.store, order_no=order_no).first())
     if order is None:
         return error_response(404, [err("order_not_found", f"本门店没有订单号为 {order_no} 的订单", "order_no")])

@@ -12,6 +12,7 @@ from audit.services import Actor, audit_record
 from invoicing.models import Product, TaxCode
 from invoicing.models.catalogue import product_code_errors
 from invoicing.taxcodes.services import tax_code_remember
+from stores.db import unique_refused_as
 
 PRODUCT_FIELDS = ("sku", "name", "tax_code", "rate", "unit", "spec", "price", "price_includes_tax", "active")
 FIELDS = PRODUCT_FIELDS
@@ -30,7 +31,10 @@ def product_create(*, company, actor: Actor, name: str, tax_code: str, rate: Dec
     product = Product(company=company, sku=sku.strip(), name=name.strip(), tax_code=tax_code.strip(), rate=rate,
                       price=price, unit=unit, spec=spec, price_includes_tax=price_includes_tax, active=active)
     _check(product)
-    product.save()
+    # _check cannot see a product a concurrent submission (a double click) is inserting.
+    with unique_refused_as("product_sku_unique_per_company",
+                           {"sku": f"商品编码 {product.sku} 已被本公司其他商品使用"}):
+        product.save()
     audit_record(actor=actor, action="product.create", obj=product, company=company, after=_snapshot(product))
     _remember_code(product)
     return product

@@ -72,4 +72,6 @@ def refund_public(refund) -> dict:
         "status": refund.status,
         "status_display": refund.get_status_display(),
         "received_at": _time(refund.received_at),
+        # The red invoice on its way (or failed, with the reason): the refund is reversed once it is issued.
+        "red_invoice": invoice_public(refund.red_invoice, with_lines=False) if refund.red_invoice_id else None,
     }

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from invoicing.concurrency import create_once
 from invoicing.enqueue import enqueue
 from invoicing.integrations.serialize import invoice_public
 from invoicing.models import Invoice, WebhookDelivery, WebhookEndpoint
@@ -32,16 +33,30 @@ def _bound(endpoint_id_hint: str) -> str:
     return f"webhook:{endpoint_id_hint}"
 
 
-@transaction.atomic
-def webhook_create(*, store, actor: Actor, url: str) -> tuple[WebhookEndpoint, str]:
-    """Register an endpoint; returns it with its signing secret (shown once)."""
-    secret = secrets.token_hex(32)
-    endpoint = WebhookEndpoint.objects.create(store=store, url=url, secret_encrypted=b"")
-    endpoint.secret_encrypted = encrypt_secret(secret, bound_to=_bound(str(endpoint.pk)))
-    endpoint.save(update_fields=["secret_encrypted"])
-    audit_record(actor=actor, action="webhook.create", obj=endpoint, company=store.company, store=store,
-                 after={"url": url})
-    return endpoint, secret
+def webhook_create(*, store, actor: Actor, url: str, submission_key: str | None = None) -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it with its signing secret (shown once).
+
+    A submission key used before gives back that endpoint with an empty secret: a double click must
+    not register the URL twice (every status change would be pushed twice).
+    """
+    made: dict[str, str] = {}
+
+    @transaction.atomic
+    def create() -> WebhookEndpoint:
+        secret = secrets.token_hex(32)
+        endpoint = WebhookEndpoint.objects.create(store=store, url=url, secret_encrypted=b"",
+                                                  submission_key=submission_key)
+        endpoint.secret_encrypted = encrypt_secret(secret, bound_to=_bound(str(endpoint.pk)))
+        endpoint.save(update_fields=["secret_encrypted"])
+        audit_record(actor=actor, action="webhook.create", obj=endpoint, company=store.company, store=store,
+                     after={"url": url})
+        made["secret"] = secret
+        return endpoint
+
+    endpoint, created = create_once(
+        key=submission_key, create=create, constraint="webhook_submission_once",
+        find=lambda: WebhookEndpoint.objects.filter(store=store, submission_key=submission_key).first())
+    return endpoint, made["secret"] if created else ""
 
 
 @transaction.atomic

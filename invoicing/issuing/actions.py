@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, AuditEntry, audit_record, audit_record_many
+from invoicing.concurrency import create_once
 from invoicing.errors import ServiceError
 from invoicing.issuing.drafts import ManualDraft
 from invoicing.issuing.pipeline import REUSABLE_NUMBER_FAILURES, schedule_company_batch
@@ -62,6 +63,7 @@ class NewInvoice:
     seller: dict | None = None  # default: the company as it is now
     drawer: str | None = None  # default: the company's drawer
     received_at: datetime | None = None  # when the order reached us (latency figures); default now
+    submission_key: str | None = None  # the form submission that made it (invoicing.concurrency)
     audit: dict = field(default_factory=dict)  # extra facts for the audit row
 
 
@@ -84,7 +86,7 @@ def invoice_create_many(*, new: list[NewInvoice], actor: Actor, source: str) -> 
             seller=item.seller if item.seller is not None else seller_snapshot(company),
             total_amount=draft.total_amount, total_tax=draft.total_tax, total_with_tax=draft.total_with_tax,
             remark=draft.remark, drawer=company.drawer_name if item.drawer is None else item.drawer,
-            order_received_at=item.received_at or now, **item.buyer,
+            order_received_at=item.received_at or now, submission_key=item.submission_key, **item.buyer,
         ))
     Invoice.objects.bulk_create(invoices)
     InvoiceLine.objects.bulk_create([line for invoice, item in zip(invoices, new, strict=True)
@@ -117,18 +119,29 @@ def invoice_line_rows(invoice: Invoice, draft: InvoiceDraft) -> list[InvoiceLine
     ]
 
 
-def invoice_create_manual(*, store, actor: Actor, manual: ManualDraft) -> Invoice:
-    """A clerk's invoice: stored pending with its lines, audit row and timeline step, then queued."""
+def invoice_create_manual(*, store, actor: Actor, manual: ManualDraft,
+                          submission_key: str | None = None) -> tuple[Invoice, bool]:
+    """A clerk's invoice: stored pending with its lines, audit row and timeline step, then queued.
+
+    ``(invoice, created)``: a submission key already used in this store (a double click, four
+    simultaneous confirms) gives back the invoice it made, never a second one.
+    """
     if not manual.ok:
         raise ServiceError("invoice_invalid", "发票内容未通过校验，请按提示修改")
-    [invoice] = invoice_create_many(new=[NewInvoice(
-        store=store, draft=manual.draft, buyer=buyer_snapshot(manual.buyer), message="门店手工开票，已提交开具",
-    )], actor=actor, source="manual")
-    return invoice
+
+    def create() -> Invoice:
+        [invoice] = invoice_create_many(new=[NewInvoice(
+            store=store, draft=manual.draft, buyer=buyer_snapshot(manual.buyer), message="门店手工开票，已提交开具",
+            submission_key=submission_key,
+        )], actor=actor, source="manual")
+        return invoice
+
+    return create_once(key=submission_key, create=create, constraint="invoice_submission_once",
+                       find=lambda: Invoice.objects.filter(store=store, submission_key=submission_key).first())
 
 
 def _locked(invoice_id: int) -> Invoice:
-    return Invoice.objects.select_for_update().select_related("company", "store").get(pk=invoice_id)
+    return Invoice.objects.select_for_update(of=("self",)).select_related("company", "store").get(pk=invoice_id)
 
 
 @transaction.atomic

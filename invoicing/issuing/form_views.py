@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -48,10 +47,6 @@ def _preview_lines(form: IssueForm) -> list[dict]:
             "preferential": line.preferential, "tax": line.tax,
         })
     return rows
-
-
-def _submission_cache_key(request, key: str) -> str:
-    return f"kaipiao:manual-invoice:{request.user.pk}:{key}"
 
 
 @login_required
@@ -166,15 +161,14 @@ def _issue(request, *, stores, invoice: Invoice | None):
             invoice = invoice_correct_and_resubmit(invoice=invoice, actor=actor, manual=form.manual)
             messages.success(request, _("发票已修改并重新提交开具。"))
         else:
-            # A double click or a reload of the confirm POST must not issue a second invoice.
-            key = _submission_cache_key(request, form.header.cleaned_data.get("submission_key") or "")
-            earlier = cache.get(key) if form.header.cleaned_data.get("submission_key") else None
-            if earlier:
-                return redirect("invoicing:invoice_detail", invoice_id=earlier)
-            invoice = invoice_create_manual(store=store, actor=actor, manual=form.manual)
-            cache.set(key, invoice.pk, 24 * 3600)
-            _drop_issued_draft(request, form.header.cleaned_data.get("saved_draft"))
-            messages.success(request, _("发票已提交开具，正在上传税务平台。"))
+            # A double click or a reload of the confirm POST gets the invoice the first one made.
+            invoice, created = invoice_create_manual(store=store, actor=actor, manual=form.manual,
+                                                     submission_key=form.header.cleaned_data.get("submission_key"))
+            if created:
+                _drop_issued_draft(request, form.header.cleaned_data.get("saved_draft"))
+                messages.success(request, _("发票已提交开具，正在上传税务平台。"))
+            else:
+                messages.info(request, _("这张发票已经提交过（重复点击了确认），没有重复开具。"))
     except ServiceError as exc:
         form.header.add_error(None, exc.message)
         return render(request, "invoicing/issue_form.html", {**template, "form": form})

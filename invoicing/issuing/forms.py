@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 from django import forms
@@ -11,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from audit.forms import DateRangeMixin
+from invoicing.concurrency import SubmissionKeyMixin
 from invoicing.issuing.drafts import EnteredLine, ManualDraft, manual_draft_build
 from invoicing.models import Invoice
 from invoicing.models.invoices import FAILURE_REASONS, REVERSAL_LABELS
@@ -85,7 +85,7 @@ class InvoiceFilterForm(DateRangeMixin):
         return data
 
 
-class InvoiceHeaderForm(forms.Form):
+class InvoiceHeaderForm(SubmissionKeyMixin, forms.Form):
     store = forms.ModelChoiceField(label=_("开票门店"), queryset=Store.objects.none(), empty_label=None)
     invoice_type = forms.ChoiceField(
         label=_("发票种类"), choices=[(ORDINARY, _("普通发票（普票）")), (SPECIAL, _("增值税专用发票（专票）"))],
@@ -115,15 +115,12 @@ class InvoiceHeaderForm(forms.Form):
     remark = forms.CharField(label=_("备注"), required=False, max_length=450,
                              error_messages={"max_length": _("备注最多450个字，请删减")},
                              widget=forms.Textarea(attrs={"rows": 2}))
-    submission_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
     # the 草稿 it was reopened from (a bigint: a longer number is refused as a field error, not by the database)
     saved_draft = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["store"].queryset = stores
-        if not self.is_bound and not self.initial.get("submission_key"):
-            self.initial["submission_key"] = uuid.uuid4().hex
         if len(stores) == 1:
             self.fields["store"].initial = stores[0].pk
             self.fields["store"].widget = forms.HiddenInput()

@@ -26,8 +26,9 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Min
 from django.utils import timezone
 
-from audit.services import Actor
+from audit.services import Actor, AuditEntry, audit_record_many
 from invoicing import enqueue as q
+from invoicing.concurrency import retry_on_conflict
 from invoicing.dashboard.stats import StatsDelta
 from invoicing.issuing.drafts import draft_from_invoice, draft_validate
 from invoicing.issuing.numbers import (
@@ -42,7 +43,7 @@ from invoicing.issuing.numbers import (
 )
 from invoicing.issuing.platform import provider_for, taxpayer_refusal
 from invoicing.issuing.transitions import begin, record_transitions
-from invoicing.models import Invoice, InvoiceLine, Order, UploadBatch
+from invoicing.models import Invoice, InvoiceLine, Order, Refund, UploadBatch
 from invoicing.platform_mapping import format_issue_time, invoice_payload
 from invoicing.taxapi import PermanentError, RetryableError, UnknownOutcomeError
 from invoicing.taxapi.base import InvoiceOutcomeStatus
@@ -64,9 +65,10 @@ BATCH_REFUSED = "batch_refused"
 PLATFORM_MISMATCH = "platform_mismatch"
 TAXPAYER_STATUS = "taxpayer_status"
 QUOTA = "quota"
-# A number the platform refused was never consumed by an issued invoice: the fixed invoice may
-# upload it again (see invoice_resubmit).
-REUSABLE_NUMBER_FAILURES = {PLATFORM_REFUSED, BATCH_REFUSED}
+UNPREPARABLE = "unpreparable"  # preparing this one invoice raised: it is set aside, the batch goes on
+# A number the platform refused, or that never left us, was never consumed by an issued invoice:
+# the fixed invoice may upload it again (see invoice_resubmit).
+REUSABLE_NUMBER_FAILURES = {PLATFORM_REFUSED, BATCH_REFUSED, UNPREPARABLE}
 
 
 def poll_delay() -> float:
@@ -149,7 +151,11 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
             if refusal:
                 failed.append(_fail(invoice, TAXPAYER_STATUS, refusal))
                 continue
-            result = draft_validate(draft_from_invoice(invoice, lines), lookup=code_lookup)
+            try:
+                result = draft_validate(draft_from_invoice(invoice, lines), lookup=code_lookup)
+            except Exception as exc:  # noqa: BLE001 - one invoice's bad data must not stop the company's batch
+                failed.append(_quarantine(invoice, exc))
+                continue
             if not result.ok:
                 message = "；".join(error.message for error in result.errors[:5])
                 failed.append(_fail(invoice, VALIDATION, f"本地校验未通过：{message}。请修改后重新提交"))
@@ -173,6 +179,17 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
                 invoice.previous_numbers = [*invoice.previous_numbers, invoice.number]
             invoice.number = number
         fitting = [inv for inv in fitting if inv.number and inv.number[:2] == year]
+        issue_time = timezone.now().replace(microsecond=0)
+        payloads, uploadable = [], []
+        for invoice in fitting:
+            invoice.issued_at = issue_time  # saved only with the number_assign transition below
+            try:
+                payloads.append(invoice_payload(invoice, lines_by_invoice.get(invoice.pk, [])))
+            except Exception as exc:  # noqa: BLE001 - as above; it keeps its number, which never left us
+                failed.append(_quarantine(invoice, exc))
+                continue
+            uploadable.append(invoice)
+        fitting = uploadable
         quota_used = sum((inv.total_with_tax for inv in fitting), Decimal(0))
         if quota_used:
             state.quota_available -= quota_used
@@ -181,13 +198,9 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
         batch = None
         transitions = []
         if fitting:
-            issue_time = timezone.now().replace(microsecond=0)
-            payloads = []
             for invoice in fitting:
                 transitions.append(begin(invoice, f"分配发票号码 {invoice.number}，准备上传"))
-                invoice.issued_at = issue_time
                 invoice.status = S.UPLOADING
-                payloads.append(invoice_payload(invoice, lines_by_invoice.get(invoice.pk, [])))
             batch = UploadBatch.objects.create(company=company, status=B.PREPARED, request={"fplist": payloads},
                                                invoice_count=len(fitting))
             for invoice in fitting:
@@ -196,10 +209,20 @@ def batch_prepare(*, company, refusal: str = "") -> UploadBatch | None:
         record_transitions(transitions, actor=ACTOR, action="invoice.number_assign", stats=stats,
                            update_fields=["status", "number", "previous_numbers", "issued_at", "upload_batch"])
         record_transitions([f for f in failed], actor=ACTOR, action="invoice.fail", stats=stats,
-                           update_fields=["status", "failure_code", "failure_message"])
+                           update_fields=["status", "failure_code", "failure_message", "number", "previous_numbers"])
         stats.write()
         _orders_follow([t.invoice for t in failed])
         return batch
+
+
+def _quarantine(invoice: Invoice, error: Exception):
+    """An invoice whose preparation raised: failed with a reason a person can act on, not retried."""
+    logger.exception("invoice %s (company %s) could not be prepared; set aside", invoice.pk, invoice.company_id,
+                     exc_info=error)
+    return _fail(invoice, UNPREPARABLE, (
+        f"发票数据无法处理（{type(error).__name__}），已单独暂停，同批其他发票照常开具；"
+        "请检查购方、明细和金额后修改并重新提交，或联系技术支持（发票编号 "
+        f"{invoice.pk}）"))
 
 
 def _fail(invoice: Invoice, code: str, message: str):
@@ -218,6 +241,23 @@ def _orders_follow(invoices) -> None:
         Order.objects.filter(pk__in=issued).update(status=Order.Status.INVOICED)
     if failed:
         Order.objects.filter(pk__in=failed).update(status=Order.Status.INVOICE_FAILED)
+
+
+def _refunds_follow(invoices) -> None:
+    """A refund is reversed when its red invoice is issued, in the transaction that records the issue."""
+    red = [inv.pk for inv in invoices if inv.kind == Invoice.Kind.RED and inv.status == S.ISSUED]
+    if not red:
+        return
+    # Locked after the invoices and before the audit chain head (invoicing.concurrency).
+    refunds = list(Refund.objects.select_for_update(of=("self",)).select_related("company", "store")
+                   .filter(red_invoice_id__in=red, status=Refund.Status.AWAITING_RED_LETTER).order_by("id"))
+    Refund.objects.filter(pk__in=[r.pk for r in refunds]).update(status=Refund.Status.REVERSED)
+    audit_record_many([
+        AuditEntry(actor=ACTOR, action="refund.reversed", obj=refund, company=refund.company, store=refund.store,
+                   before={"status": refund.status},
+                   after={"status": Refund.Status.REVERSED, "red_invoice": refund.red_invoice_id})
+        for refund in refunds
+    ])
 
 
 # --- sending --------------------------------------------------------------------------------------
@@ -329,6 +369,7 @@ def upload_batch_poll(*, batch_id: int) -> str:
     return "applied"
 
 
+@retry_on_conflict
 @transaction.atomic
 def apply_upload_result(*, batch_id: int, outcomes) -> None:
     batch = UploadBatch.objects.select_for_update().get(pk=batch_id)
@@ -365,6 +406,7 @@ def apply_upload_result(*, batch_id: int, outcomes) -> None:
         batch.last_error = f"{len(invoices)} 张发票未出现在上传结果中，将以相同号码重新上传核实"
     batch.save(update_fields=["status", "last_error", "updated_at"])
     stats = StatsDelta()
+    _refunds_follow([t.invoice for t in issued])  # before the audit rows: the chain head is locked last
     record_transitions(issued, actor=ACTOR, action="invoice.issue", stats=stats,
                        update_fields=["status", "confirmed_at", "platform_state"])
     record_transitions(failed, actor=ACTOR, action="invoice.fail", stats=stats,

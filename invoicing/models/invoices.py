@@ -20,6 +20,7 @@ FAILURE_REASONS = {
     "platform_mismatch": _("平台数据不一致"),
     "taxpayer_status": _("纳税人状态异常"),
     "quota": _("授信额度不足"),
+    "unpreparable": _("数据无法处理"),
     "other": _("其他"),
 }
 
@@ -159,6 +160,8 @@ class Invoice(models.Model):
     order_received_at = models.DateTimeField(null=True, blank=True)
     platform_state = models.CharField(_("平台状态"), max_length=20, blank=True)
     platform_checked_at = models.DateTimeField(null=True, blank=True)
+    # The clerk's form submission that made it (invoicing.concurrency): one invoice per key and store.
+    submission_key = models.CharField(max_length=40, null=True, blank=True, editable=False)  # noqa: DJ001 - NULL (no key) is never unique
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -177,6 +180,8 @@ class Invoice(models.Model):
                 condition=~Q(status="issued") | Q(number__isnull=False), name="issued_invoice_has_number"
             ),
             models.UniqueConstraint(fields=["company", "number"], name="invoice_number_unique_per_company"),
+            models.UniqueConstraint(fields=["store", "submission_key"], condition=Q(submission_key__isnull=False),
+                                    name="invoice_submission_once"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 """Paid orders and refunds pushed by shop/POS systems, their API keys and webhooks."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from stores.models import Company, Store
@@ -20,12 +21,18 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The settings form submission that made it (invoicing.concurrency): one key per submission.
+    submission_key = models.CharField(max_length=40, null=True, blank=True, editable=False)  # noqa: DJ001 - NULL (no key) is never unique
 
     objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = _("API 密钥")
         ordering = ["store_id", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "submission_key"], condition=Q(submission_key__isnull=False),
+                                    name="api_key_submission_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.label} ({self.key_id})"
@@ -42,12 +49,18 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(_("推送地址"), max_length=500)
     secret_encrypted = models.BinaryField(editable=False)
     active = models.BooleanField(_("启用"), default=True)
+    # The settings form submission that made it (invoicing.concurrency): one endpoint per submission.
+    submission_key = models.CharField(max_length=40, null=True, blank=True, editable=False)  # noqa: DJ001 - NULL (no key) is never unique
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StoreScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "Webhook"
+        constraints = [
+            models.UniqueConstraint(fields=["store", "submission_key"], condition=Q(submission_key__isnull=False),
+                                    name="webhook_submission_once"),
+        ]
 
     def __str__(self) -> str:
         return self.url

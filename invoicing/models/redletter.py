@@ -116,6 +116,8 @@ class RedLetterForm(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("审批人"))
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The form submission that made it (invoicing.concurrency): one per key and company.
+    submission_key = models.CharField(max_length=40, null=True, blank=True, editable=False)  # noqa: DJ001 - NULL (no key) is never unique
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -126,6 +128,8 @@ class RedLetterForm(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["company", "uuid"], condition=~Q(uuid=""), name="red_form_uuid_unique"),
+            models.UniqueConstraint(fields=["company", "submission_key"], condition=Q(submission_key__isnull=False),
+                                    name="red_form_submission_once"),
         ]
         indexes = [
             models.Index(fields=["company", "state"]),
@@ -200,6 +204,8 @@ class BatchReversal(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_by_label = models.CharField(max_length=150, blank=True)
+    # The form submission that made it (invoicing.concurrency): one per key and company.
+    submission_key = models.CharField(max_length=40, null=True, blank=True, editable=False)  # noqa: DJ001 - NULL (no key) is never unique
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -209,6 +215,10 @@ class BatchReversal(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = _("批量红冲")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "submission_key"], condition=Q(submission_key__isnull=False),
+                                    name="batch_reversal_submission_once"),
+        ]
 
     def __str__(self) -> str:
         return f"批量红冲#{self.pk}"

@@ -1,7 +1,8 @@
 """Refunds: before the invoice is uploaded they shrink or cancel it; after, they wait for a red letter.
 
 What to reverse is ``invoicing.orders.selectors.refunds_awaiting_red_letter``; the red-letter
-package reverses it (``invoicing.redletter.refunds``) and calls ``refund_mark_reversed``.
+package reverses it (``invoicing.redletter.refunds``) and calls ``refund_link_red_invoice``; the
+refund is ``reversed`` once that red invoice is issued (``invoicing.issuing.pipeline``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from audit.services import Actor, audit_record
+from invoicing.concurrency import retry_on_conflict
 from invoicing.enqueue import enqueue
 from invoicing.errors import ServiceError
 from invoicing.issuing.actions import invoice_line_rows
@@ -25,19 +27,33 @@ S = Invoice.Status
 NOT_YET_UPLOADED = (S.DRAFT, S.PENDING, S.FAILED)
 
 
-@transaction.atomic
-def refund_receive(*, store, parsed, actor: Actor) -> tuple[Refund, bool]:
-    """Store a refund (idempotent by refund_id) and apply it to the order's invoice; returns (refund, created)."""
-    company = store.company
-    existing = Refund.objects.select_related("order").filter(company=company, refund_id=parsed.refund_id).first()
-    if existing is not None:
-        if parsed.same_content(existing.payload_hash) and existing.store_id == store.pk:
-            return existing, False
+def _refund_received_before(*, store, parsed) -> Refund | None:
+    existing = Refund.objects.select_related("order").filter(company=store.company, refund_id=parsed.refund_id).first()
+    if existing is not None and (not parsed.same_content(existing.payload_hash) or existing.store_id != store.pk):
         raise ServiceError("refund_id_conflict", f"退款单号 {parsed.refund_id} 已提交过且内容不同，请勿修改后重复提交",
                            "refund_id")
-    order = Order.objects.select_for_update().filter(company=company, store=store, order_no=parsed.order_no).first()
+    return existing
+
+
+@retry_on_conflict
+@transaction.atomic
+def refund_receive(*, store, parsed, actor: Actor) -> tuple[Refund, bool]:
+    """Store a refund (idempotent by refund_id) and apply it to the order's invoice; returns (refund, created).
+
+    Locks in the one order (invoicing.concurrency): the order, its invoice, then the new refund.
+    """
+    company = store.company
+    existing = _refund_received_before(store=store, parsed=parsed)
+    if existing is not None:
+        return existing, False
+    order = (Order.objects.select_for_update(of=("self",))
+             .filter(company=company, store=store, order_no=parsed.order_no).first())
     if order is None:
         raise ServiceError("order_not_found", f"本门店没有订单号为 {parsed.order_no} 的订单", "order_no")
+    # A retry of the same refund that waited for the order's lock finds the first one's row now.
+    existing = _refund_received_before(store=store, parsed=parsed)
+    if existing is not None:
+        return existing, False
     previous = list(order.refunds.all())
     refunded_before = sum((r.amount for r in previous), Decimal(0))
     remaining = order.total_with_tax - refunded_before
@@ -141,15 +157,18 @@ def refund_schedule_reversal(refund_id: int) -> bool:
 
 
 @transaction.atomic
-def refund_mark_reversed(*, refund: Refund, red_invoice: Invoice, actor: Actor) -> Refund:
-    """For the red-letter flow: link the red invoice that reverses this refund (call in its transaction)."""
-    refund = Refund.objects.select_for_update().select_related("company", "store").get(pk=refund.pk)
+def refund_link_red_invoice(*, refund: Refund, red_invoice: Invoice, actor: Actor) -> Refund:
+    """For the red-letter flow: link the red invoice that will reverse this refund (call in its transaction).
+
+    The refund stays ``awaiting_red_letter`` until that invoice is *issued* (the pipeline marks it
+    ``reversed`` in the transaction that records the issue); a red invoice that fails leaves the
+    refund waiting, and the API shows the red invoice's status and reason.
+    """
+    refund = Refund.objects.select_for_update(of=("self",)).select_related("company", "store").get(pk=refund.pk)
     if refund.status != Refund.Status.AWAITING_RED_LETTER:
         raise ServiceError("refund_not_awaiting", "该退款不在待红冲状态")
-    before = {"status": refund.status}
-    refund.status = Refund.Status.REVERSED
     refund.red_invoice = red_invoice
-    refund.save(update_fields=["status", "red_invoice"])
-    audit_record(actor=actor, action="refund.reversed", obj=refund, company=refund.company, store=refund.store,
-                 before=before, after={"status": refund.status, "red_invoice": red_invoice.pk})
+    refund.save(update_fields=["red_invoice"])
+    audit_record(actor=actor, action="refund.red_invoice", obj=refund, company=refund.company, store=refund.store,
+                 before={"red_invoice": None}, after={"red_invoice": red_invoice.pk})
     return refund

@@ -12,7 +12,7 @@ def refunds_awaiting_red_letter(*, company=None, store=None) -> QuerySet[Refund]
 
     Each refund carries ``order`` (its issued blue invoice: ``order.invoices`` kind blue, status
     issued), ``amount`` (with tax) and ``lines`` ([{line_no, quantity, amount}], may be empty for
-    an amount-only allowance). Finish with ``invoicing.orders.refunds.refund_mark_reversed``.
+    an amount-only allowance). Finish with ``invoicing.orders.refunds.refund_link_red_invoice``.
     """
     qs = Refund.objects.filter(status=Refund.Status.AWAITING_RED_LETTER).select_related("order", "store")
     if company is not None:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor
+from invoicing.concurrency import create_once, retry_on_conflict
 from invoicing.enqueue import enqueue
 from invoicing.errors import ServiceError
 from invoicing.issuing.platform import provider_for
@@ -62,18 +63,25 @@ def _blue_refusal(blue: Invoice) -> str | None:
     return None
 
 
+@retry_on_conflict
 @transaction.atomic
 def red_letter_form_request(*, invoice: Invoice, actor: Actor, reason: str, full: bool,
                             lines: list[Requested] | None = None, needs_approval: bool = False,
-                            refund: Refund | None = None, note: str = "") -> RedLetterForm:
+                            refund: Refund | None = None, note: str = "",
+                            submission_key: str | None = None) -> RedLetterForm | None:
     """Store a reversal request against an issued blue invoice, after checking every red-letter rule.
 
     The blue invoice row is locked, and what is left on each line is computed from the forms that
     are not void, so concurrent requests never reverse more than a line holds. The platform is
     not called here: ``red_letter_form_submit`` does that after commit (unless approval is pending).
+    None only when ``submission_key`` already made a form (seen under the lock; see
+    ``red_letter_form_request_for_user``).
     """
     blue = (Invoice.objects.select_for_update(of=("self",)).select_related("company", "store")
             .get(pk=invoice.pk))
+    if submission_key and RedLetterForm.objects.filter(company_id=blue.company_id,
+                                                       submission_key=submission_key).exists():
+        return None
     refusal = _blue_refusal(blue)
     if refusal:
         raise ServiceError("red_not_reversible", refusal)
@@ -95,7 +103,7 @@ def red_letter_form_request(*, invoice: Invoice, actor: Actor, reason: str, full
         amount=plan.amount, tax=plan.tax, initiated_by=RedLetterForm.InitiatedBy.SELLER,
         approval=F_.Approval.PENDING if needs_approval else F_.Approval.NOT_REQUIRED,
         submission=F_.Submission.WAITING, refund=refund, note=note[:500],
-        requested_by=actor.user, requested_by_label=actor.label[:150],
+        requested_by=actor.user, requested_by_label=actor.label[:150], submission_key=submission_key,
     )
     RedLetterFormLine.objects.bulk_create([
         RedLetterFormLine(form=form, position=position, blue_line=blue_lines[line.line_no], quantity=line.quantity,
@@ -107,15 +115,23 @@ def red_letter_form_request(*, invoice: Invoice, actor: Actor, reason: str, full
 
 
 def red_letter_form_request_for_user(*, invoice: Invoice, user, access, reason: str, full: bool,
-                                     lines: list[Requested] | None = None, note: str = "") -> RedLetterForm:
-    """A person's request: a clerk's waits for approval when the policy says so; others go straight on."""
+                                     lines: list[Requested] | None = None, note: str = "",
+                                     submission_key: str | None = None) -> tuple[RedLetterForm, bool]:
+    """A person's request: a clerk's waits for approval when the policy says so; others go straight on.
+
+    ``(form, created)``: a submission key used before gives back its form, never a second request.
+    """
     needs_approval = (not access.can("invoice.reverse_approve", invoice.store)
                       and red_letter_policy_requires_approval(store=invoice.store))
-    form = red_letter_form_request(invoice=invoice, actor=Actor.for_user(user), reason=reason, full=full,
-                                   lines=lines, needs_approval=needs_approval, note=note)
-    if not needs_approval:
+    form, created = create_once(
+        key=submission_key, constraint="red_form_submission_once",
+        find=lambda: RedLetterForm.objects.filter(company_id=invoice.company_id, submission_key=submission_key).first(),
+        create=lambda: red_letter_form_request(invoice=invoice, actor=Actor.for_user(user), reason=reason, full=full,
+                                               lines=lines, needs_approval=needs_approval, note=note,
+                                               submission_key=submission_key))
+    if created and not needs_approval:
         form = red_letter_form_submit_now(form_id=form.pk)
-    return form
+    return form, created
 
 
 @transaction.atomic

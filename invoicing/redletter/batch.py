@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
+from invoicing.concurrency import create_once
 from invoicing.enqueue import enqueue
 from invoicing.errors import ServiceError
 from invoicing.models import (
@@ -18,7 +19,7 @@ from invoicing.models import (
     Invoice,
     RedLetterForm,
 )
-from invoicing.redletter import rules, selectors
+from invoicing.redletter import rules
 from invoicing.redletter.applications import (
     red_letter_form_request,
     red_letter_form_schedule_submit,
@@ -26,37 +27,39 @@ from invoicing.redletter.applications import (
 )
 from invoicing.redletter.common import F_
 from invoicing.taxapi import RetryableError
-from stores.models import Company
 
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
-def batch_reversal_create(*, company, actor: Actor, reason: str, invoices: list[Invoice],
-                          selection: dict, confirm_key: str) -> tuple[BatchReversal, bool]:
+def batch_reversal_create(*, company, actor: Actor, reason: str, invoices: list[Invoice], selection: dict,
+                          submission_key: str | None = None) -> tuple[BatchReversal, bool]:
     """A batch of full reversals with one reason; the work runs as a job on the "default" queue.
 
-    ``confirm_key`` comes from the preview the user confirmed: a second confirm of the same
-    preview (double-click, resubmit) returns the batch the first one made, with ``False``.
+    ``(batch, created)``: a submission key used before gives back its batch, never a second one.
     """
-    # The company row is the lock: two confirms of one preview queue here, and the second sees the first's batch.
-    Company.objects.select_for_update().get(pk=company.pk)
-    existing = selectors.batch_reversal_for_key(company=company, confirm_key=confirm_key)
-    if existing is not None:
-        return existing, False
+    return create_once(
+        key=submission_key, constraint="batch_reversal_submission_once",
+        find=lambda: BatchReversal.objects.filter(company=company, submission_key=submission_key).first(),
+        create=lambda: _batch_reversal_write(company=company, actor=actor, reason=reason, invoices=invoices,
+                                             selection=selection, submission_key=submission_key))
+
+
+@transaction.atomic
+def _batch_reversal_write(*, company, actor: Actor, reason: str, invoices: list[Invoice], selection: dict,
+                          submission_key: str | None) -> BatchReversal:
     if reason not in rules.REASONS:
         raise ServiceError("red_reason", "请选择红冲原因：01开票有误、02销货退回、03服务中止或04销售折让")
     if not invoices:
         raise ServiceError("batch_empty", "没有符合条件的已开具蓝字发票，请调整门店、日期或发票号码")
-    batch = BatchReversal.objects.create(company=company, reason=reason, total=len(invoices),
-                                         selection={**selection, "confirm_key": confirm_key},
-                                         created_by=actor.user, created_by_label=actor.label[:150])
+    batch = BatchReversal.objects.create(company=company, reason=reason, selection=selection, total=len(invoices),
+                                         created_by=actor.user, created_by_label=actor.label[:150],
+                                         submission_key=submission_key)
     BatchReversalItem.objects.bulk_create([BatchReversalItem(batch=batch, invoice=invoice) for invoice in invoices])
     audit_record(actor=actor, action="batch_reversal.create", obj=batch, company=company,
                  after={"reason": reason, "total": batch.total, "selection": selection})
     batch_id = batch.pk
     transaction.on_commit(lambda: batch_reversal_schedule(batch_id))
-    return batch, True
+    return batch
 
 
 def batch_reversal_schedule(batch_id: int) -> bool:

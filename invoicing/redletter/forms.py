@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from invoicing.concurrency import SubmissionKeyMixin
 from invoicing.models import RedLetterForm
 from invoicing.redletter.rules import Requested
 from stores.models import Store
@@ -15,7 +16,7 @@ from stores.models import Store
 MODE_CHOICES = [("full", _("全额红冲（剩余全部）")), ("partial", _("部分红冲（按行填写数量或金额）"))]
 
 
-class ReverseForm(forms.Form):
+class ReverseForm(SubmissionKeyMixin, forms.Form):
     """Reason, full or partial, and for a partial reversal a quantity or an amount per blue line."""
 
     reason = forms.ChoiceField(label=_("红冲原因"), choices=RedLetterForm.Reason.choices,
@@ -62,7 +63,7 @@ class FormFilterForm(forms.Form):
     q = forms.CharField(label=_("确认单/蓝字发票号码"), required=False, max_length=40)
 
 
-class BatchReversalForm(forms.Form):
+class BatchReversalForm(SubmissionKeyMixin, forms.Form):
     """Which invoices (store, issue dates, or explicit numbers) and one reason for all of them."""
 
     reason = forms.ChoiceField(label=_("红冲原因"), choices=RedLetterForm.Reason.choices)

@@ -12,7 +12,7 @@ from invoicing.issuing.actions import BUYER_FIELDS, NewInvoice, invoice_create_m
 from invoicing.issuing.drafts import draft_from_red_form
 from invoicing.issuing.transitions import begin, record_transitions
 from invoicing.models import Invoice, RedLetterForm, Refund
-from invoicing.orders.refunds import refund_mark_reversed
+from invoicing.orders.refunds import refund_link_red_invoice
 from invoicing.redletter import rules
 from invoicing.redletter.common import S, form_audit, form_snapshot
 
@@ -20,6 +20,8 @@ from invoicing.redletter.common import S, form_audit, form_snapshot
 def red_invoice_create(form: RedLetterForm, *, actor: Actor) -> Invoice:
     """The red invoice of a form in 01/04: lines as on the form, pending for the batch pipeline."""
     blue = Invoice.objects.select_for_update(of=("self",)).select_related("company").get(pk=form.blue_invoice_id)
+    # Its refund next, before any audit row takes the company's chain head (invoicing.concurrency).
+    refund = Refund.objects.select_for_update(of=("self",)).get(pk=form.refund_id) if form.refund_id else None
     rules.check_red_invoice_type(blue_type=blue.type, red_type=blue.type)
     # The remark goes to the tax platform and the timeline message is stored: both in Chinese,
     # whatever language the requesting user's screens are in.
@@ -38,10 +40,10 @@ def red_invoice_create(form: RedLetterForm, *, actor: Actor) -> Invoice:
     form.red_invoice = red
     form.save(update_fields=["red_invoice", "updated_at"])
     form_audit(form, actor=actor, action="red_form.red_invoice", before=before)
-    if form.refund_id:
-        refund = Refund.objects.get(pk=form.refund_id)
+    if refund is not None:
         if refund.status == Refund.Status.AWAITING_RED_LETTER:
-            refund_mark_reversed(refund=refund, red_invoice=red, actor=actor)
+            # Reversed only once the red invoice is issued (the pipeline does it then).
+            refund_link_red_invoice(refund=refund, red_invoice=red, actor=actor)
     return red
 
 

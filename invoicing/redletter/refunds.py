@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import close_old_connections, transaction
 
 from audit.services import Actor, audit_record
+from invoicing.concurrency import retry_on_conflict
 from invoicing.errors import ServiceError
 from invoicing.models import (
     Invoice,
@@ -83,24 +84,39 @@ def _refund_plan(refund: Refund, blue: Invoice) -> tuple[str, list[Requested] | 
 
 
 def refund_reverse(*, refund_id: int) -> RedLetterForm | None:
-    """Reverse an issued invoice for a refund (idempotent per refund: one form per refund while not void)."""
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update().select_related("order", "company", "store").get(pk=refund_id)
-        form = refund.red_letter_forms.order_by("-id").first()
-        if form is None:
-            if refund.status != Refund.Status.AWAITING_RED_LETTER:
-                return None
-            blue = (Invoice.objects.filter(order=refund.order, kind=Invoice.Kind.BLUE, status=S.ISSUED)
-                    .order_by("-id").first())
-            if blue is None:
-                return None  # not issued yet (uploading): the periodic job comes back
-            reason, lines, full = _refund_plan(refund, blue)
-            form = red_letter_form_request(
-                invoice=blue, actor=Actor.job(f"refund:{refund.refund_id}"), reason=reason, full=full, lines=lines,
-                refund=refund, note=f"退款 {refund.refund_id} 自动红冲（{fmt_money(refund.amount)} 元含税）")
-    if form.submission == F_.Submission.WAITING:
+    """Reverse an issued invoice for a refund (idempotent per refund: one form per refund while not void).
+
+    Locks in the one order (invoicing.concurrency): the blue invoice, then the refund; the audit
+    chain head last. The refund used to be locked first, with its company and store rows too,
+    which deadlocked against refunds arriving through the API.
+    """
+    form = RedLetterForm.objects.filter(refund_id=refund_id).order_by("-id").first()
+    if form is None:
+        form = _refund_form_create(refund_id=refund_id)
+    if form is not None and form.submission == F_.Submission.WAITING:
         form = red_letter_form_submit(form_id=form.pk)
     return form
+
+
+@retry_on_conflict
+@transaction.atomic
+def _refund_form_create(*, refund_id: int) -> RedLetterForm | None:
+    refund = Refund.objects.select_related("order", "company", "store").get(pk=refund_id)
+    if refund.status != Refund.Status.AWAITING_RED_LETTER:
+        return None
+    blue = (Invoice.objects.select_for_update(of=("self",))
+            .filter(order=refund.order, kind=Invoice.Kind.BLUE, status=S.ISSUED).order_by("-id").first())
+    if blue is None:
+        return None  # not issued yet (uploading): the periodic job comes back
+    refund = Refund.objects.select_for_update(of=("self",)).select_related("order", "company", "store").get(
+        pk=refund_id)
+    form = refund.red_letter_forms.order_by("-id").first()
+    if form is not None or refund.status != Refund.Status.AWAITING_RED_LETTER:
+        return form
+    reason, lines, full = _refund_plan(refund, blue)
+    return red_letter_form_request(
+        invoice=blue, actor=Actor.job(f"refund:{refund.refund_id}"), reason=reason, full=full, lines=lines,
+        refund=refund, note=f"退款 {refund.refund_id} 自动红冲（{fmt_money(refund.amount)} 元含税）")
 
 
 def refunds_reverse_pending(*, limit: int = 200) -> dict:

@@ -191,4 +191,4 @@ def batch_reversal_preview(invoices: QuerySet[Invoice], *, rows: int) -> dict:
 
 def batch_reversal_for_key(*, company, confirm_key: str) -> BatchReversal | None:
     """The batch a confirmed preview already made, if any (a double-click confirms twice)."""
-    return BatchReversal.objects.filter(company=company, selection__confirm_key=confirm_key).first()
+    return BatchReversal.objects.filter(company=company, submission_key=confirm_key).first()

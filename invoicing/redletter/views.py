@@ -66,13 +66,16 @@ def invoice_reverse(request, invoice_id: int):
     form = ReverseForm(request.POST or None, lines=[x for x in remaining.lines if x.remaining_amount > 0])
     if request.method == "POST" and form.is_valid():
         try:
-            red_form = applications.red_letter_form_request_for_user(
+            red_form, created = applications.red_letter_form_request_for_user(
                 invoice=invoice, user=request.user, access=access, reason=form.cleaned_data["reason"],
-                full=form.cleaned_data["mode"] == "full", lines=form.requested(), note=form.cleaned_data["note"])
+                full=form.cleaned_data["mode"] == "full", lines=form.requested(), note=form.cleaned_data["note"],
+                submission_key=form.cleaned_data["submission_key"])
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            if red_form.approval == RedLetterForm.Approval.PENDING:
+            if not created:
+                messages.info(request, _("这份红冲申请已经提交过（重复点击了提交），没有重复申请。"))
+            elif red_form.approval == RedLetterForm.Approval.PENDING:
                 messages.success(request, _("红冲申请已提交，等待店长审批"))
             elif red_form.submission == RedLetterForm.Submission.REFUSED:
                 messages.error(request, red_form.note)
@@ -262,7 +265,7 @@ def batch_list(request):
                 try:
                     batch, created = batch_reversal.batch_reversal_create(
                         company=company, actor=Actor.for_user(request.user), reason=data["reason"], invoices=chosen,
-                        selection=selection, confirm_key=confirm_key)
+                        selection=selection, submission_key=confirm_key)
                 except ServiceError as exc:
                     form.add_error(None, exc.message)
                 else:

@@ -163,7 +163,7 @@ def invoice_line_code_choose(
     """
     # The order first, then the invoice: the order the refund intake locks them in.
     order = Order.objects.select_for_update().filter(pk=invoice.order_id).first() if invoice.order_id else None
-    invoice = Invoice.objects.select_for_update().select_related("company", "store").get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("company", "store").get(pk=invoice.pk)
     if invoice.status != Invoice.Status.DRAFT:
         raise ServiceError("invoice_not_draft", "只有待人工开具（草稿）的发票可以选择税收分类编码")
     line = InvoiceLine.objects.select_for_update().filter(invoice=invoice, line_no=line_no).first()

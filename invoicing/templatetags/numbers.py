@@ -5,6 +5,9 @@
 - ``money``: two decimals with thousands separators ("9,174,311,925.69", "-10.27").
 - ``rate``: a tax rate as a percentage ("9%", "13%", "1.5%"); with a line's preferential flag,
   免税 / 不征税 as the invoice prints it.
+
+A value that is no finite number (a NaN written past the application) shows as "—" instead of
+taking the whole page down.
 """
 
 from decimal import Decimal
@@ -23,18 +26,19 @@ def _decimal(value) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, Decimal):
-        return value
+        return value if value.is_finite() else None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except ArithmeticError:
         return None
+    return number if number.is_finite() else None
 
 
 @register.filter
 def plain_number(value):
     number = _decimal(value)
     if number is None:
-        return "" if value is None else value
+        return "" if value in (None, "") else "—"
     return fmt_number(number)
 
 
@@ -42,7 +46,7 @@ def plain_number(value):
 def money(value):
     number = _decimal(value)
     if number is None:
-        return "" if value is None else value
+        return "" if value in (None, "") else "—"
     return f"{round_money(number):,.2f}"
 
 

@@ -93,10 +93,14 @@ def test_a_refund_after_issue_reverses_the_returned_quantity_once(shop):
     form = RedLetterForm.objects.get()
     assert (form.reason, form.state, form.amount, form.tax) == ("02", "01", D("-100.00"), D("-13.00"))
     refund = Refund.objects.get(refund_id="RF-1")
-    assert (refund.status, refund.red_invoice_id) == (Refund.Status.REVERSED, form.red_invoice_id)
+    # Created, not issued yet: the refund waits for it (it used to say reversed already).
+    assert (refund.status, refund.red_invoice_id) == (Refund.Status.AWAITING_RED_LETTER, form.red_invoice_id)
+    assert form.red_invoice.status == Invoice.Status.PENDING
     run_jobs()
     form.red_invoice.refresh_from_db()
     assert form.red_invoice.status == Invoice.Status.ISSUED
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.REVERSED
     assert blue_invoice_remaining(blue).lines[0].remaining_quantity == D(2)
 
 
