@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0012_issue_drafts'),
+        ('invoicing', '0013_submission_keys'),
     ]
 
     operations = [
