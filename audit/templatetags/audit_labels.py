@@ -28,6 +28,12 @@ def event_actor(event):
 
 
 @register.filter
+def actor_name(label):
+    """An invoice timeline's actor: a job's code (``pipeline``) in Chinese, a person as recorded."""
+    return labels.actor_label(label or "")
+
+
+@register.filter
 def event_changes(event):
     """[(字段, 旧值, 新值)] for the event's snapshot."""
     return labels.changes(event.before, event.after, event.object_type)

@@ -150,3 +150,18 @@ def test_it_lists_the_delivery_attempts_with_masked_receivers(client, tenants):
     client.force_login(tenants.clerk_a1)
     body = client.get(f"/invoices/{invoice.pk}/").content.decode()
     assert "138****1234" in body and "网关超时" in body
+
+
+def test_the_timeline_names_automatic_actors_in_chinese(tenants, client_for):
+    """Seen in the after screenshot of a red invoice: the timeline showed ``pipeline``/``redletter``."""
+    from django.utils import timezone
+
+    from invoicing.models import InvoiceEvent
+
+    invoice = make_invoice(tenants.a1)
+    for label in ("pipeline", "redletter", "clerk_a1"):
+        InvoiceEvent.objects.create(invoice=invoice, created_at=timezone.now(), status_to="issued", actor_label=label)
+    body = client_for(tenants.clerk_a1).get(url(invoice)).content.decode()
+    timeline = body.split("状态记录", 1)[1]
+    assert "系统自动开票" in timeline and "系统红冲处理" in timeline and "clerk_a1" in timeline
+    assert ">pipeline<" not in timeline and ">redletter<" not in timeline
