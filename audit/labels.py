@@ -10,10 +10,13 @@ for every action the product writes and fails when one has no label here.
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
 
 ACTIONS = {
     "api_key.create": "新建 API 密钥",
@@ -181,6 +184,28 @@ FIELDS = {
     "red_invoice": "红字发票",
     "message": "说明",
     "month": "所属月份",
+    "order": "订单号",
+    "source": "来源",
+    "try": "第几次尝试",
+    "error": "错误",
+    "target": "接收方",
+    "sends": "发送",
+    "trigger": "触发方式",
+    "delivered_at": "送达时间",
+    "delivery_channel": "交付渠道",
+    "upload_batch": "上传批次",
+    "serial": "业务流水号",
+    "request_serial": "业务流水号",
+    "available": "可用",
+    "first": "起始号码",
+    "last": "终止号码",
+}
+
+# Codes stored in snapshots whose field has no choices of its own.
+VALUES = {
+    "source": {"api": "商城接口", "manual": "手工开票", "red_letter": "红字确认单", "memory": "开票记忆",
+               "matcher": "自动匹配", "catalogue": "商品目录"},
+    "trigger": {"auto": "开具后自动发送", "manual": "手工发送", "resend": "重发"},
 }
 
 
@@ -240,13 +265,18 @@ def field_label(key: str, object_type: str = "") -> str:
     return key
 
 
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
+
+
 def value_text(value, key: str = "", object_type: str = "") -> str:
     """A snapshot value as a person reads it: choices by their label, 是/否, channels in Chinese."""
     if value is None or value == "" or value == []:
         return "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
-    if key in ("channels", "channel"):
+    if key in VALUES and isinstance(value, str):
+        return VALUES[key].get(value, value)
+    if key in ("channels", "channel", "delivery_channel"):
         values = value if isinstance(value, list) else [value]
         return "、".join(channel_label(str(v)) for v in values)
     if key == "rate":
@@ -262,6 +292,10 @@ def value_text(value, key: str = "", object_type: str = "") -> str:
             else f"{len(value)} 项"
     if isinstance(value, dict):
         return "；".join(f"{field_label(k)}：{value_text(v, k)}" for k, v in value.items())
+    if isinstance(value, str) and _ISO_INSTANT.match(value):
+        # A snapshot's instants are ISO text in UTC: show them as the screens do, local and to the second.
+        moment = datetime.fromisoformat(value)
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(moment) else value
     return str(value)
 
 

@@ -154,3 +154,17 @@ def test_the_pdf_and_exports_read_in_users_words(client, tenants, settings, tmp_
     assert "新增商品" in flat and "系统自动开票" in flat and "状态：待开具→已开具" in flat
     for raw in ("product.create", "invoice.issue", "pipeline", "status:"):
         assert raw not in flat, raw
+
+
+def test_delivery_and_order_snapshots_read_in_chinese():
+    """Seen in the after screenshot of 审计记录: try, target, delivered_at, email, source api, ISO instants."""
+    rows = labels.changes(
+        {"delivered_at": None},
+        {"try": 1, "target": "bu***@example.com", "delivered_at": "2026-12-08T00:16:48.833727+00:00",
+         "delivery_channel": "email", "source": "api", "trigger": "auto", "order": "SEED-1"},
+    )
+    text = "；".join(f"{label}：{old}→{new}" for label, old, new in rows)
+    for raw in ("try", "target", "delivered_at", "delivery_channel", "email", "source", ":api", "trigger", "order"):
+        assert raw not in text.replace("example.com", ""), text
+    assert "送达时间：（空）→2026-12-08 08:16:48" in text
+    assert "交付渠道：→电子邮件" in text and "来源：→商城接口" in text and "触发方式：→开具后自动发送" in text
