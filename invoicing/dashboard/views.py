@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from invoicing.dashboard.forms import DashboardFilterForm
 from invoicing.dashboard.selectors import dashboard_data
+from invoicing.models.invoices import ISSUED_ANY
 from invoicing.taxcodes.reference import codes_by_short_name
 from stores.access import access_for
 
@@ -90,7 +91,7 @@ def drill_links(board, *, store=None, share=None) -> dict:
         return base + "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
     def issued(date_from, date_to, store_pk=None, **extra):
-        return url(status="issued", kind="blue", confirmed_from=date_from, confirmed_to=date_to, store=store_pk, **extra)
+        return url(status=ISSUED_ANY, kind="blue", confirmed_from=date_from, confirmed_to=date_to, store=store_pk, **extra)
 
     def failed(date_from, date_to, store_pk=None, **extra):
         return url(failed_from=date_from, failed_to=date_to, store=store_pk, **extra)
@@ -105,23 +106,23 @@ def drill_links(board, *, store=None, share=None) -> dict:
             "today": issued(today.isoformat(), today.isoformat(), pk),
             "month": issued(today.replace(day=1).isoformat(), today.isoformat(), pk),
             "issued": issued(*period, pk), "failed": failed(*period, pk),
-            "amount": url(status="issued", confirmed_from=period[0], confirmed_to=period[1], store=pk),
+            "amount": url(status=ISSUED_ANY, confirmed_from=period[0], confirmed_to=period[1], store=pk),
             "backlog": url(status="backlog", store=pk), "stuck": url(status="stuck", store=pk),
         }
     known = codes_by_short_name()
     for row in (share or {}).get("rows", []):
         # 其他 and the top-8 remainder are not one category the list can filter by.
-        row["link"] = (url(status="issued", confirmed_from=period[0], confirmed_to=period[1], store=selected,
+        row["link"] = (url(status=ISSUED_ANY, confirmed_from=period[0], confirmed_to=period[1], store=selected,
                            category=row["category"]) if row["category"] in known else "")
     return {
         "failures": [{**item, "link": failed(*period, selected, status="failed", reason=item["reason"])}
                      for item in board.failures],
-        "rates": [{**item, "link": url(status="issued", confirmed_from=period[0], confirmed_to=period[1],
+        "rates": [{**item, "link": url(status=ISSUED_ANY, confirmed_from=period[0], confirmed_to=period[1],
                                        store=selected, rate=format(item["rate"].normalize(), "f"))}
                   for item in board.rates],
         "today": issued(today.isoformat(), today.isoformat(), selected), "issued": issued(*period, selected),
         # 区间金额 is net of red: its invoices are the blue and the red ones confirmed in the period.
-        "amount": url(status="issued", confirmed_from=period[0], confirmed_to=period[1], store=selected),
+        "amount": url(status=ISSUED_ANY, confirmed_from=period[0], confirmed_to=period[1], store=selected),
         "failed": failed(*period, selected), "backlog": url(status="backlog", store=selected),
         "stuck": url(status="stuck", store=selected),
         "previous_issued": issued(*previous, selected), "previous_failed": failed(*previous, selected),

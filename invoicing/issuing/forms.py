@@ -13,7 +13,7 @@ from audit.forms import DateRangeMixin
 from invoicing.concurrency import SubmissionKeyMixin
 from invoicing.issuing.drafts import EnteredLine, ManualDraft, manual_draft_build
 from invoicing.models import Invoice
-from invoicing.models.invoices import FAILURE_REASONS, REVERSAL_LABELS
+from invoicing.models.invoices import FAILURE_REASONS, ISSUED_ANY, REVERSAL_LABELS
 from invoicing.rules import limits
 from invoicing.rules.invoice import ORDINARY, PLATFORM_RATES, RATE_CHOICES, SPECIAL
 from stores.models import Store
@@ -52,7 +52,8 @@ class InvoiceFilterForm(DateRangeMixin):
     number = forms.CharField(label=_("发票号码"), required=False, max_length=20)
     order_no = forms.CharField(label=_("订单号"), required=False, max_length=64)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[
-        ("", _("全部")), *Invoice.Status.choices, *REVERSAL_LABELS.items(), (BACKLOG, _("积压（待开具或上传中）")), (STUCK, _("积压超时"))])
+        ("", _("全部")), *Invoice.Status.choices, *REVERSAL_LABELS.items(),
+        (ISSUED_ANY, _("已开具（含已红冲）")), (BACKLOG, _("积压（待开具或上传中）")), (STUCK, _("积压超时"))])
     kind = forms.ChoiceField(label=_("蓝/红"), required=False, choices=[("", _("全部")), *Invoice.Kind.choices])
     # What the dashboard's figures count by (hidden: the list shows them as a note with a way back).
     confirmed_from = _hidden_date(_("开具日期从"))

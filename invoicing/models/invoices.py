@@ -74,6 +74,8 @@ class UploadBatch(models.Model):
 
 # How much of an issued blue invoice issued red invoices have reversed; shown instead of 已开具.
 REVERSAL_LABELS = {"partly_reversed": _("部分红冲"), "reversed": _("已全额红冲")}
+# Every issued invoice, reversed later or not: what the dashboard's issued figures count.
+ISSUED_ANY = "issued_any"
 
 
 def reversal_state_for(*, total_with_tax: Decimal, reversed_with_tax: Decimal) -> str:
@@ -102,6 +104,8 @@ class InvoiceQuerySet(StoreScopedQuerySet):
             return self.filter(issued_blue & Q(red_issued_with_tax__lt=0) & ~reversed_fully)
         if status == Invoice.Status.ISSUED:
             return self.filter(status=status).exclude(issued_blue & Q(red_issued_with_tax__lt=0))
+        if status == ISSUED_ANY:
+            return self.filter(status=Invoice.Status.ISSUED)
         return self.filter(status=status)
 
 
