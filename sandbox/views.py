@@ -45,8 +45,7 @@ def control_view(methods):
             if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
                 return JsonResponse({"error": "X-Sandbox-Token 缺失或错误"}, status=403)
             try:
-                # Numbers as Decimal, as the platform reads them (amounts may come as JSON numbers).
-                body = json.loads(request.body or b"{}", parse_float=Decimal) if request.method == "POST" else {}
+                body = json.loads(request.body or b"{}") if request.method == "POST" else {}
             except ValueError:
                 return JsonResponse({"error": "请求体须为 JSON"}, status=400)
             if not isinstance(body, dict):
@@ -101,8 +100,10 @@ def invoice_book(request, body, fphm):
 
 @control_view(["POST"])
 def red_forms(request, body):
-    seller = body.get("xsfnsrsbh") or body.get("nsrsbh") or ""
-    return JsonResponse(red_form_buyer_enter(nsrsbh=str(seller), payload=body))
+    # The buyer's form is QDHZQRDSQ's body: amounts may be JSON numbers, read as the platform reads them.
+    payload = json.loads(request.body, parse_float=Decimal)
+    seller = payload.get("xsfnsrsbh") or payload.get("nsrsbh") or ""
+    return JsonResponse(red_form_buyer_enter(nsrsbh=str(seller), payload=payload))
 
 
 @control_view(["POST"])
