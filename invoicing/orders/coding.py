@@ -24,7 +24,7 @@ def order_deferred_lines_code(*, order_id: int, actor: Actor) -> dict:
     for a person (``needs_review``). When no line waits any more and the store's rollout selects
     the order, the draft goes to the pipeline, as it would have on receipt.
     """
-    order = Order.objects.select_for_update().select_related("store__company").get(pk=order_id)
+    order = Order.objects.select_for_update(of=("self",)).select_related("store__company").get(pk=order_id)
     deferred = [line for line in order.lines if line.get("tax_code_status") == DEFERRED]
     if not deferred:
         return {"coded": 0, "waiting": 0, "submitted": False}

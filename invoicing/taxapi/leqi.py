@@ -55,6 +55,7 @@ from .base import (
     UploadResult,
 )
 from .exchange_log import ExchangeRecord, record_exchange
+from .machine import machine_facts
 
 logger = logging.getLogger(__name__)
 
@@ -261,8 +262,6 @@ class LeqiProvider(TaxPlatformProvider):
                 private_key = credentials.company_sm2_private_key(company)
         except credential_error as exc:
             raise errors.transport_error(errors.CLIENT_CONFIG, detail=str(exc)) from exc
-        from .machine import machine_facts
-
         url = base_url or settings.TAX_PLATFORM_URL
         return cls(
             case_code=settings.TAX_PLATFORM_CASE_CODE,
