@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from audit.models import ReportJob
-from invoicing.models import BatchReversal, Invoice, RedLetterForm, Refund, UploadBatch, WebhookDelivery
+from invoicing.models import BatchReversal, Invoice, Order, RedLetterForm, Refund, UploadBatch, WebhookDelivery
 
 JOB_LABELS: dict[str, str] = {
     "invoicing.issuing.jobs.company_batch": "批量上传发票到税务平台",
@@ -34,6 +34,8 @@ JOB_LABELS: dict[str, str] = {
     "audit.jobs.verify_audit_chains": "校验审计记录完整性（定时）",
     "audit.report_jobs.audit_report_job": "生成审计报告 PDF",
     "audit.report_jobs.report_jobs_expire": "清理过期的审计报告（定时）",
+    "invoicing.summary.jobs.monthly_summaries_compute": "计算上月发票汇总（定时）",
+    "invoicing.orders.jobs.order_lines_code": "为超出预算的明细赋码",
 }
 
 
@@ -61,6 +63,7 @@ COMPANY_OF: dict[str, Callable[[tuple], int | None]] = {
     "invoicing.delivery.jobs.delivery_send": _by(Invoice, position=1),
     "invoicing.integrations.jobs.webhook_deliver": _by(WebhookDelivery, field="endpoint__store__company_id"),
     "audit.report_jobs.audit_report_job": _by(ReportJob),
+    "invoicing.orders.jobs.order_lines_code": _by(Order),
 }
 
 
