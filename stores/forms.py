@@ -37,7 +37,8 @@ class StoreForm(forms.ModelForm):
         code = self.cleaned_data["code"]
         clash = Store.objects.filter(company=self.company, code=code).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError(_("本公司已有该门店编码"))
+            # The same sentence as the database refusal of a simultaneous submission (stores.services).
+            raise forms.ValidationError(_("门店编码 %(code)s 已被本公司其他门店使用，请换一个编码") % {"code": code})
         return code
 
     def _post_clean(self):

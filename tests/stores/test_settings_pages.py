@@ -48,7 +48,7 @@ def test_it_creates_a_store_and_refuses_a_duplicate_code(client, tenants):
             "alert_backlog": "50"}
     assert client.post("/settings/stores/new/", form).status_code == 302
     response = client.post("/settings/stores/new/", {**form, "code": "A1"})
-    assert "本公司已有该门店编码" in response.content.decode()
+    assert "已被本公司其他门店使用，请换一个编码" in response.content.decode()
     assert Store.objects.filter(company=tenants.a).count() == 3
 
 
