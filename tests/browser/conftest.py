@@ -84,3 +84,13 @@ def shot(page, name: str) -> Path:
     return path
 
 
+
+
+def pick_product(page, typed: str, *, line: int = 0) -> None:
+    """Type into a line's 项目名称 and take the first catalogue suggestion with the keyboard."""
+    name = page.locator(f"#id_lines-{line}-name")
+    name.click()
+    name.type(typed, delay=30)
+    page.wait_for_selector("[data-product-list] [role=option]")
+    name.press("ArrowDown")
+    name.press("Enter")

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import pick_product, shot
 from tests.prod_smoke import environment, launched
 
 pytestmark = pytest.mark.browser
@@ -95,12 +95,7 @@ def clerk_issues_and_asks_for_a_red(page, product) -> None:
     page.fill("#id_buyer_name", BUYER[0])
     page.fill("#id_buyer_tax_id", BUYER[1])
     page.fill("#id_buyer_email", "buyer@example.com")
-    name = page.locator("#id_lines-0-name")
-    name.click()
-    name.type("奶酪", delay=30)
-    page.wait_for_selector("[data-product-list] [role=option]")
-    name.press("ArrowDown")
-    name.press("Enter")
+    pick_product(page, "奶酪")
     page.fill("#id_lines-0-quantity", "3")
     page.locator("#id_lines-0-quantity").blur()
     page.wait_for_function("document.getElementById('total-with-tax').textContent.includes('85.50')")

@@ -17,7 +17,7 @@ from rq import SimpleWorker
 from audit.services import Actor
 from invoicing.models import CategoryDayStats, Invoice, StoreDayStats
 from stores.services import company_set_platform_credentials
-from tests.browser.conftest import shot
+from tests.browser.conftest import pick_product, shot
 from tests.web.conftest import CHEESE, make_invoice, make_product
 
 pytestmark = pytest.mark.browser
@@ -57,12 +57,7 @@ def test_a_clerk_issues_an_invoice_by_hand_and_sees_it_issued(tenants, new_page,
     page.wait_for_selector("text=统一社会信用代码校验位错误")  # shown inline before submitting
     page.fill("#id_buyer_tax_id", "91350100M000100Y43")
     page.locator("#id_buyer_tax_id").blur()
-    name = page.locator("#id_lines-0-name")
-    name.click()
-    name.type("奶酪", delay=30)
-    page.wait_for_selector("[data-product-list] [role=option]")
-    name.press("ArrowDown")
-    name.press("Enter")
+    pick_product(page, "奶酪")
     page.fill("#id_lines-0-quantity", "2")
     page.locator("#id_lines-0-quantity").blur()
     page.wait_for_function("document.getElementById('total-with-tax').textContent.includes('113.00')")
