@@ -1,4 +1,5 @@
-"""A client written from docs/tax-platform.md alone, with the public client's field names.
+"""A client written from docs/tax-platform.md alone, with the public client's field names:
+registers, issues (list body), applies for and confirms red forms, and confirms a monthly summary.
 
 It uses nothing of the product's client but the SM4 and HMAC-SM3 primitives (``crypto``), and
 talks to the sandbox over real HTTP. If the doc and the sandbox drift apart, this fails: it is the
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,9 +32,11 @@ class DocClient:
         self.base, self.unit, self.tax_id = base, unit, tax_id
         self.http = requests.Session()
 
+    offset_s = 0.0  # the sandbox clock moved forward: timestamps follow it (§6.4)
+
     def call(self, fwbm: str, content, *, capability: bool = True) -> dict:
         body = crypto.encrypt_body(self.unit["secret"], json.dumps(content, ensure_ascii=False).encode())
-        timestamp, nonce = str(int(time.time() * 1000)), crypto.new_nonce()
+        timestamp, nonce = str(int((time.time() + self.offset_s) * 1000)), crypto.new_nonce()
         signature = crypto.sign_hmac(
             self.unit["secret"], crypto.signing_string(service=fwbm, timestamp=timestamp, nonce=nonce, body_b64=body))
         headers = {"Content-Type": "text/plain; charset=utf-8", "fwbm": fwbm, "nlbm": "202007",
@@ -134,6 +137,22 @@ def test_a_client_written_from_the_doc_alone_issues_and_reverses(live_server, se
     confirmed = client.call("QDHZQRDQR", {"xsfnsrsbh": tax_id, "uuid": entered["uuid"], "hzqrdbh": entered["hzqrxxdbh"],
                                           "qrlx": "Y"})
     assert confirmed["hzqrxxztDm"] == "04"
+
+    # The month's summary (§7): once the month is over on the platform's clock, query and confirm it.
+    now = datetime.now(SHANGHAI)
+    month = now.strftime("%Y-%m")
+    next_month = (now.replace(day=28) + timedelta(days=5)).replace(day=2, hour=10, minute=0, second=0, microsecond=0)
+    moved = requests.post(f"{base}/control/clock", json={"now": next_month.isoformat()},
+                          headers={"X-Sandbox-Token": settings.SANDBOX_ADMIN_TOKEN}, timeout=10)
+    assert moved.status_code == 200, moved.text
+    client.offset_s = next_month.timestamp() - time.time()
+    common = {"xsfnsrsbh": tax_id, "xsfsjswjgdm": office, "ywlx": "0", "ptbh": client.unit["jrdwptbh"], "yf": month}
+    summary = client.call("CXFPHZQRXX", common)
+    assert (summary["lzfpsl"], summary["lzfpje"], summary["hzfpsl"], summary["hzfpje"]) == (2, "400.00", 1, "-200.00")
+    figures = {name: summary[name] for name in ("lzfpsl", "lzfpje", "lzfpse", "hzfpsl", "hzfpje", "hzfpse")}
+    assert client.call("SCFPHZQRXX", {**common, **figures})["qrzt"] == "1"
+    assert client.call("CXFPHZQRXX", common)["qrzt"] == "1"
+    requests.delete(f"{base}/control/clock", headers={"X-Sandbox-Token": settings.SANDBOX_ADMIN_TOKEN}, timeout=10)
 
 
 @pytest.fixture
