@@ -173,6 +173,8 @@ class Client:
                 continue
             if response.status_code >= 500:
                 self.server_errors += 1
+                # Which answer, when: an outage's 503 reads differently from a bug's 500.
+                log(f"server error {response.status_code} on {path}: {response.text[:160]}")
                 time.sleep(1)
                 continue
             return {"status": response.status_code, "body": response.json()}

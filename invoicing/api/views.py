@@ -10,6 +10,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -62,6 +63,18 @@ def api_view(methods: list[str]):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            try:
+                return checked(request, *args, **kwargs)
+            except (OperationalError, InterfaceError):
+                # The database is unreachable (a restart, a failover): nothing was stored, the shop
+                # may send the same request again. Say so in JSON, never an HTML 500.
+                logger.warning("API %s %s: database unavailable, answered 503", request.method, request.path[:80])
+                response = error_response(503, [err("service_unavailable",
+                                                    "系统暂时无法处理（数据库连接中断），本次请求未被处理；请稍后按原样重发")])
+                response["Retry-After"] = "5"
+                return response
+
+        def checked(request, *args, **kwargs):
             if request.method not in methods:
                 # Django's require_http_methods answers an empty text/html 405; a shop gets JSON.
                 response = error_response(405, [err("method_not_allowed",
