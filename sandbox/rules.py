@@ -142,6 +142,7 @@ class CheckedInvoice:
     hjje: Decimal | None = None
     hjse: Decimal | None = None
     jshj: Decimal | None = None
+    difference_kind: str = ""  # cezslxDm
     lines: list[Line] = field(default_factory=list)
 
     def add(self, message: str) -> None:
@@ -165,6 +166,7 @@ def check_invoice(invoice: dict, *, seller_nsrsbh: str, platform_id: str, now: d
         "gmfdz", "gmfdh", "gmfkhh", "gmfzh",
     )}
     checked.fphm, checked.lzfpbz, checked.fppz = text["fphm"], text["lzfpbz"], text["fppz"]
+    checked.difference_kind = text["cezslxDm"]
     red = text["lzfpbz"] == "1"
 
     if not NUMBER_RE.match(text["fphm"]):
@@ -295,7 +297,8 @@ def _check_line(checked: CheckedInvoice, index: int, raw, *, red: bool) -> Line:
         elif line.je is not None and line.se is not None and hsje != line.je + line.se:
             add(_line_msg(index, "含税金额须等于金额与税额之和", "hsje"))
         if kce is not None and kce != ZERO:
-            add(_line_msg(index, "非差额发票不得填写扣除额", "kce"))
+            text = "沙箱暂不支持差额开票，扣除额须为空或0" if checked.difference_kind else "非差额发票不得填写扣除额"
+            add(_line_msg(index, text, "kce"))
     if red:
         try:
             line.blue_line_no = int(str(raw.get("dylzfpmxxh")))

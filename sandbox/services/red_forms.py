@@ -107,7 +107,8 @@ def red_form_buyer_enter(*, nsrsbh: str, payload: dict) -> dict:
     """The buyer enters a form against a seller's blue invoice (control API): state 03."""
     unit = Unit.objects.filter(nsrsbh=nsrsbh).first()
     if unit is None:
-        raise BusinessError("10", "销售方纳税人识别号不存在（nsrsbh）")
+        field = "xsfnsrsbh" if payload.get("xsfnsrsbh") else "nsrsbh"
+        raise BusinessError("10", f"销售方纳税人识别号不存在（{field}）")
     form = _form_create(unit=unit, payload=payload, entered_by=RedForm.BUYER)
     return _detail(form)
 

@@ -410,3 +410,10 @@ def test_a_red_invoice_needs_an_existing_form_and_blue_invoice(seller):
     assert seller.issue([red_invoice(seller, blue, no_form)])[0]["returnmsg"] == "红字确认单不存在（hzqrxxdbh）"
     no_blue = {**blue, "fphm": "1" * 20}
     assert seller.issue([red_invoice(seller, no_blue, no_form)])[0]["returnmsg"] == "对应蓝字发票不存在（dylzfphm）"
+
+
+def test_an_unknown_seller_in_the_buyer_entry_is_named_by_the_field_it_came_in(seller, http):
+    """It said （nsrsbh） although the buyer had sent the seller in xsfnsrsbh."""
+    blue = issue_blue(seller)
+    status, answer = control(http, "post", "red-forms", {**form_request(blue, lrfsf="1"), "xsfnsrsbh": "91110000MA0000000X"})
+    assert (status, answer) == (400, {"returncode": "10", "error": "销售方纳税人识别号不存在（xsfnsrsbh）"})

@@ -350,3 +350,11 @@ def test_it_takes_the_margin_kind_in_cezslxdm(seller, value, status):
     assert result["status"] == status, result
     if status == "02":
         assert result["returnmsg"] == "差额征税类型代码须为空、01（全额开票）或02（差额开票）（cezslxDm）"
+
+
+def test_a_deduction_names_why_it_is_refused_with_or_without_a_difference_kind(seller):
+    """The message said 非差额发票 even on a 差额 (cezslxDm 02) invoice; the sandbox issues no 差额 yet."""
+    plain = invoice(next_number(seller), [{**line(), "kce": "10.00"}])
+    assert refused(seller, plain) == "第1行：非差额发票不得填写扣除额（fpmxList[0].kce）"
+    margin = invoice(next_number(seller), [{**line(), "kce": "10.00"}], cezslxDm="02")
+    assert refused(seller, margin) == "第1行：沙箱暂不支持差额开票，扣除额须为空或0（fpmxList[0].kce）"
