@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from invoicing.rules.taxid import TAX_OFFICE_CODE, check_uscc, province_tax_office_code, region_code
+from invoicing.rules.taxid import TAX_OFFICE_CODE, check_uscc, province_tax_office_code
 from invoicing.taxcodes.policy import DEFAULT_AUTO_CODE_THRESHOLD
 from stores.roles import HQ_ROLES, STORE_ROLES, Role
 
@@ -71,11 +71,6 @@ class Company(models.Model):
     @property
     def has_platform_secret(self) -> bool:
         return bool(self.platform_secret_encrypted)
-
-    @property
-    def platform_region_code(self) -> str:
-        """QDFPSC's 区域代码 (qyDm), from the tax id."""
-        return region_code(self.tax_id)
 
     @property
     def effective_tax_office_code(self) -> str:

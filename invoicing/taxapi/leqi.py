@@ -267,7 +267,6 @@ class LeqiProvider(TaxPlatformProvider):
             case_code=settings.TAX_PLATFORM_CASE_CODE,
             sandbox_flag=settings.TAX_PLATFORM_SANDBOX_FLAG,
             machine=machine_facts(url, settings.TAX_PLATFORM_MACHINE_IP, settings.TAX_PLATFORM_MACHINE_MAC),
-            region_code=company.platform_region_code,
             base_url=url,
             unit_id=company.platform_unit_id,
             user_unit_id=company.platform_user_unit_id or company.platform_unit_id,

@@ -20,6 +20,7 @@ from invoicing.issuing.drafts import draft_from_invoice as invoice_draft
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.platform_mapping import invoice_payload, line_payload
 from invoicing.rules.invoice import INVOICE_FIELDS, LINE_FIELDS, validate_invoice
+from invoicing.rules.taxid import region_code
 from invoicing.taxcodes.table import display_name
 from sandbox import rules as platform_rules
 from tests.golden.cases import CASES, CHEESE, SELLER_TAX_ID, Case
@@ -77,7 +78,7 @@ UNIT_ID = "U0000000000000000001"
 
 def platform_verdict(invoice, lines) -> tuple[frozenset[str], list[str]]:
     # What the provider adds to each invoice for the connection (docs/tax-platform.md §3, QDFPSC).
-    wire = {"ptbh": UNIT_ID, "qyDm": SELLER_TAX_ID[2:8], "ip": "10.0.0.8", "macdz": "52-54-00-12-34-56",
+    wire = {"ptbh": UNIT_ID, "qyDm": region_code(SELLER_TAX_ID), "ip": "10.0.0.8", "macdz": "52-54-00-12-34-56",
             **invoice_payload(invoice, lines)}
     if wire["lzfpbz"] == "1":
         # A case's red invoice has no form object: link it as its form would (uuid, blue line numbers).
